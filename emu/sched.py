@@ -1,0 +1,245 @@
+"""The one clock and event queue of a lab (QEMU's main loop and virtual clock).
+
+Virtual time is an integer count of nanoseconds.  Events are kept in a heap of
+``(time, seq, callback, arg)`` tuples, so events due at the same time run in the
+order they were scheduled.  Each lab owns one seeded :class:`random.Random`;
+nothing here reads the wall clock except :class:`RealtimePacer`, which paces
+virtual time to it and feeds external inputs (file descriptors such as a TAP,
+or callables injected from other threads) into the queue as events.
+
+Same seed + same inputs => same event order, hence the same pcap bytes.
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import random
+import time as _walltime
+from collections import deque
+from typing import Any, Callable, Optional
+
+NS = 1
+US = 1_000
+MS = 1_000_000
+SEC = 1_000_000_000
+
+_NOARG = object()
+
+
+class Event:
+    """A handle to a scheduled callback; pass it to :meth:`Scheduler.cancel`."""
+
+    __slots__ = ("when", "seq", "fn", "arg", "cancelled")
+
+    def __init__(self, when: int, seq: int, fn: Callable, arg: Any) -> None:
+        self.when = when
+        self.seq = seq
+        self.fn = fn
+        self.arg = arg
+        self.cancelled = False
+
+    def __lt__(self, other: "Event") -> bool:  # heap order: (time, insertion order)
+        return (self.when, self.seq) < (other.when, other.seq)
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        return f"<Event t={self.when} #{self.seq} {name}{' cancelled' if self.cancelled else ''}>"
+
+
+class Scheduler:
+    """Virtual clock plus event heap.
+
+    ``call_at``/``call_later`` return an :class:`Event`; ``cancel`` marks it dead
+    (it is skipped when popped).  ``run_until``, ``run_for`` and
+    ``run_until_idle`` advance the clock; the clock never goes backwards.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.now: int = 0
+        self._heap: list[Event] = []
+        self._seq = 0
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.events_run = 0
+        self._running = False
+        self._stop = False
+        # Exceptions escaping a callback are handed here; the default re-raises.
+        # machine.py installs per-host handlers around kernel work itself.
+        self.on_error: Optional[Callable[[BaseException, Event], None]] = None
+
+    # -- scheduling ---------------------------------------------------------
+    def call_at(self, when: int, fn: Callable, arg: Any = _NOARG) -> Event:
+        if when < self.now:
+            when = self.now
+        self._seq += 1
+        ev = Event(int(when), self._seq, fn, arg)
+        heapq.heappush(self._heap, ev)
+        return ev
+
+    def call_later(self, delay: int, fn: Callable, arg: Any = _NOARG) -> Event:
+        return self.call_at(self.now + max(0, int(delay)), fn, arg)
+
+    def call_soon(self, fn: Callable, arg: Any = _NOARG) -> Event:
+        return self.call_at(self.now, fn, arg)
+
+    @staticmethod
+    def cancel(ev: Optional[Event]) -> None:
+        if ev is not None:
+            ev.cancelled = True
+
+    def stop(self) -> None:
+        """Make the running ``run_*`` call return after the current event."""
+        self._stop = True
+
+    # -- inspection ---------------------------------------------------------
+    def next_time(self) -> Optional[int]:
+        """Time of the next live event, or None if the queue is empty."""
+        heap = self._heap
+        while heap and heap[0].cancelled:
+            heapq.heappop(heap)
+        return heap[0].when if heap else None
+
+    def pending(self) -> int:
+        return sum(1 for ev in self._heap if not ev.cancelled)
+
+    # -- running ------------------------------------------------------------
+    def _run(self, limit: Optional[int], max_events: Optional[int]) -> int:
+        heap = self._heap
+        pop = heapq.heappop
+        n = 0
+        self._stop = False
+        self._running = True
+        try:
+            while heap:
+                ev = heap[0]
+                if ev.cancelled:
+                    pop(heap)
+                    continue
+                if limit is not None and ev.when > limit:
+                    break
+                pop(heap)
+                self.now = ev.when
+                ev.cancelled = True  # a fired event is dead: cancel() is a no-op
+                try:
+                    if ev.arg is _NOARG:
+                        ev.fn()
+                    else:
+                        ev.fn(ev.arg)
+                except BaseException as exc:  # noqa: BLE001 - routed to handler
+                    if self.on_error is None or isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
+                    self.on_error(exc, ev)
+                n += 1
+                if self._stop or (max_events is not None and n >= max_events):
+                    break
+        finally:
+            self._running = False
+            self.events_run += n
+        return n
+
+    def run_until(self, when: int, max_events: Optional[int] = None) -> int:
+        """Run every event due at or before ``when``; the clock ends at ``when``."""
+        n = self._run(int(when), max_events)
+        if not self._stop and (max_events is None or n < max_events) and self.now < when:
+            self.now = int(when)
+        return n
+
+    def run_for(self, delta: int, max_events: Optional[int] = None) -> int:
+        return self.run_until(self.now + int(delta), max_events)
+
+    def run_until_idle(self, max_events: Optional[int] = 10_000_000) -> int:
+        """Run until no events remain (bounded by ``max_events`` against livelock)."""
+        return self._run(None, max_events)
+
+
+class RealtimePacer:
+    """Paces a :class:`Scheduler` to the wall clock and feeds external inputs.
+
+    External inputs are file descriptors (``add_reader(fd, callback)``: the
+    callback runs as an event, at the virtual time the fd became readable) and
+    callables handed over by :meth:`inject` (thread-safe).  ``run(duration)``
+    drives the lab under asyncio; ``speed`` > 1 runs faster than real time.
+    """
+
+    def __init__(self, sched: Scheduler, speed: float = 1.0) -> None:
+        self.sched = sched
+        self.speed = speed
+        self._readers: dict[int, Callable[[], None]] = {}
+        self._injected: deque[Callable[[], None]] = deque()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._wake: Optional[asyncio.Event] = None
+        self._t0_wall = 0.0
+        self._t0_virt = 0
+
+    def virtual_now_from_wall(self) -> int:
+        elapsed = (_walltime.monotonic() - self._t0_wall) * self.speed
+        return self._t0_virt + int(elapsed * SEC)
+
+    def add_reader(self, fd: int, callback: Callable[[], None]) -> None:
+        self._readers[fd] = callback
+        if self._loop is not None:
+            self._loop.add_reader(fd, self._on_readable, fd)
+
+    def remove_reader(self, fd: int) -> None:
+        if self._readers.pop(fd, None) is not None and self._loop is not None:
+            self._loop.remove_reader(fd)
+
+    def inject(self, fn: Callable[[], None]) -> None:
+        """Queue ``fn`` to run as an event at the current paced time (any thread)."""
+        self._injected.append(fn)
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            loop.call_soon_threadsafe(wake.set)
+
+    def _on_readable(self, fd: int) -> None:
+        # One readiness -> one event: stop watching the fd until the callback
+        # has run, else a level-triggered poll would queue duplicates.
+        cb = self._readers.get(fd)
+        if cb is None or self._loop is None:
+            return
+        self._loop.remove_reader(fd)
+
+        def run_and_rearm() -> None:
+            try:
+                cb()
+            finally:
+                if self._readers.get(fd) is cb and self._loop is not None:
+                    self._loop.add_reader(fd, self._on_readable, fd)
+
+        self.sched.call_at(max(self.sched.now, self.virtual_now_from_wall()), run_and_rearm)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self, duration: Optional[float] = None) -> None:
+        """Run paced for ``duration`` wall seconds (forever if None)."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._t0_wall = _walltime.monotonic()
+        self._t0_virt = self.sched.now
+        for fd in self._readers:
+            self._loop.add_reader(fd, self._on_readable, fd)
+        deadline = None if duration is None else self._t0_wall + duration
+        try:
+            while True:
+                while self._injected:
+                    self.sched.call_at(max(self.sched.now, self.virtual_now_from_wall()),
+                                       self._injected.popleft())
+                target = self.virtual_now_from_wall()
+                self.sched.run_until(max(target, self.sched.now))
+                wall = _walltime.monotonic()
+                if deadline is not None and wall >= deadline:
+                    break
+                nxt = self.sched.next_time()
+                wait = 0.05 if nxt is None else max(0.0, (nxt - target) / SEC / self.speed)
+                if deadline is not None:
+                    wait = min(wait, deadline - wall)
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 0.05))
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            for fd in self._readers:
+                self._loop.remove_reader(fd)
+            self._loop = None
+            self._wake = None

@@ -1,0 +1,73 @@
+"""The kernel instance of one host: boot, console, autoconfiguration (sys/kern/init_main.c).
+
+Many hosts run in one Python process, so nothing here is global: a
+:class:`Kernel` holds everything BSD keeps in globals (the ifnet list, the
+message buffer, protocol tables).  It is booted with a *platform* from the
+machine (clock, RNG, console, PCI devices) and a :class:`KernelConfig` naming
+its drivers (BSD's ``device em`` lines); it never imports the hardware or the
+drivers itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from kernel.kern.kern_timeout import callout
+from kernel.kern.subr_bus import autoconf, device_t, driver_t
+
+VERSION = "kamebox 0.1 (KAME)"
+
+
+@dataclass
+class KernelConfig:
+    """The kernel configuration file: ident plus the drivers compiled in."""
+
+    ident: str = "GENERIC"
+    devices: list[driver_t] = field(default_factory=list)
+
+
+class Kernel:
+    def __init__(self, platform: Any, config: KernelConfig | None = None) -> None:
+        self.platform = platform
+        self.config = config or KernelConfig()
+        self.msgbuf: list[str] = []          # dmesg
+        self.ifnet: list[Any] = []           # TAILQ of struct ifnet
+        self.if_index = 0
+        self.devices: list[device_t] = []
+        self.ether_protos: dict[int, Callable[[Any, Any], None]] = {}  # netisr by ethertype
+        self.stats: dict[str, int] = {}      # misc named drop counters
+        self.booted = False
+
+    # -- kernel services ------------------------------------------------------
+    def printf(self, msg: str) -> None:
+        """Kernel printf: to the console and the message buffer (dmesg)."""
+        self.msgbuf.append(msg)
+        if len(self.msgbuf) > 4096:          # bounded, like the BSD msgbuf
+            del self.msgbuf[:1024]
+        self.platform.console_write(msg)
+
+    def now(self) -> int:
+        return self.platform.now()
+
+    def callout(self) -> callout:
+        return callout(self.platform)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.stats[name] = self.stats.get(name, 0) + n
+
+    def panic(self, msg: str) -> None:
+        self.platform.panic(msg)
+
+    # -- boot -----------------------------------------------------------------
+    def boot(self) -> None:
+        """mi_startup: banner, then autoconfiguration of the devices."""
+        self.printf("Copyright (c) 1998-2006 The KAME Project. kamebox reimplementation.\n")
+        self.printf(f"{VERSION} {self.config.ident}\n")
+        self.devices = autoconf(self, self.config.devices)
+        self.booted = True
+
+    def ifunit(self, name: str) -> Any:
+        for ifp in self.ifnet:
+            if ifp.if_xname == name:
+                return ifp
+        return None

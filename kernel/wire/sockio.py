@@ -1,0 +1,33 @@
+"""<sys/sockio.h>: socket and interface ioctl numbers (FreeBSD values).
+
+Encoded as in <sys/ioccom.h>: _IOW(g, n, t) = IOC_IN | (sizeof(t) << 16) | (g << 8) | n.
+"""
+from __future__ import annotations
+
+IOCPARM_MASK = 0x1FFF
+IOC_VOID = 0x20000000
+IOC_OUT = 0x40000000
+IOC_IN = 0x80000000
+IOC_INOUT = IOC_IN | IOC_OUT
+
+SIZEOF_IFREQ = 32
+
+
+def _IOC(inout: int, group: str, num: int, length: int) -> int:
+    return inout | ((length & IOCPARM_MASK) << 16) | (ord(group) << 8) | num
+
+
+def _IOW(group: str, num: int, length: int) -> int:
+    return _IOC(IOC_IN, group, num, length)
+
+
+def _IOWR(group: str, num: int, length: int) -> int:
+    return _IOC(IOC_INOUT, group, num, length)
+
+
+SIOCSIFFLAGS = _IOW("i", 16, SIZEOF_IFREQ)       # 0x80206910
+SIOCGIFFLAGS = _IOWR("i", 17, SIZEOF_IFREQ)      # 0xc0206911
+SIOCADDMULTI = _IOW("i", 49, SIZEOF_IFREQ)       # 0x80206931
+SIOCDELMULTI = _IOW("i", 50, SIZEOF_IFREQ)       # 0x80206932
+SIOCGIFMTU = _IOWR("i", 51, SIZEOF_IFREQ)        # 0xc0206933
+SIOCSIFMTU = _IOW("i", 52, SIZEOF_IFREQ)         # 0x80206934
