@@ -1,6 +1,8 @@
 """Guest physical memory (py65's memory.py and QEMU's address_space_rw, in small).
 
-One ``bytearray`` of the configured size.  Devices reach it only through
+One anonymous ``mmap`` of the configured size: zero-filled, and only the
+pages a machine touches become resident, so an idle machine with 16 MiB of
+RAM costs about what its rings and buffers use.  Devices reach it only through
 :meth:`GuestMemory.dma_read` / :meth:`GuestMemory.dma_write`, which check
 bounds: an access outside memory raises :class:`DMAError`, which a device model
 catches and turns into its own error state and counters.  The host CPU (the
@@ -8,6 +10,8 @@ kernel and its drivers) owns memory handed out by :meth:`GuestMemory.alloc`
 and touches it through a ``memoryview`` — as a CPU would through its caches.
 """
 from __future__ import annotations
+
+import mmap
 
 
 class DMAError(Exception):
@@ -36,7 +40,7 @@ class GuestMemory:
         if size <= self.PAGE:
             raise ValueError("guest memory must be larger than one page")
         self.size = size
-        self.ram = bytearray(size)
+        self.ram = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.view = memoryview(self.ram)
         self._brk = self.PAGE
         self.dma_reads = 0
