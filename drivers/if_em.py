@@ -320,7 +320,7 @@ def em_probe(pa: Any) -> int:
 
 def _em_tunable(dev: device_t, name: str, default: int) -> int:
     """``hint.em.<unit>.<name>``, then ``hw.em.<name>``, from the kernel config's hints."""
-    hints = getattr(dev.kernel.config, "hints", None) or {}
+    hints = dev.kernel.config.hints
     for key in (f"hint.{dev.driver.name}.{dev.unit}.{name}", f"hw.em.{name}"):
         if key in hints:
             try:
@@ -470,7 +470,7 @@ def _em_set_drv_flags(sc: em_softc, running: bool, oactive: bool) -> None:
         flags |= _IFF_RUNNING
     if oactive:
         flags |= _IFF_OACTIVE
-    sc.ifp.if_flags = IFF(flags)
+    sc.ifp.if_flags = int(flags)
 
 
 # ---------------------------------------------------------------------------
@@ -568,8 +568,14 @@ def em_stop(sc: em_softc) -> None:
     em_reset_hw(sc)
     sc.timer.callout_stop()
     # em_free_transmit_structures: frames the hardware had not finished are lost.
-    if sc.num_tx_desc_avail and sc.num_tx_desc_avail < sc.num_tx_desc:
-        lost = sc.num_tx_desc - sc.num_tx_desc_avail
+    # Count frames, not descriptors: one EOP per frame among those outstanding.
+    outstanding = sc.num_tx_desc - sc.num_tx_desc_avail
+    if outstanding > 0:
+        ring, n, i = sc.txdma.buf, sc.num_tx_desc, sc.next_tx_to_clean
+        lost = 0
+        for _ in range(outstanding):
+            lost += ring[i * EM_DESC_SIZE + 11] & E1000_TXD_CMD_EOP   # CMD byte (§7.1)
+            i = i + 1 if i + 1 < n else 0
         sc.tx_discarded += lost
         sc.ifp.if_data.ifi_oerrors += lost
     sc.num_tx_desc_avail = sc.num_tx_desc

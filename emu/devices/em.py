@@ -529,7 +529,7 @@ class E1000(PciDevice):
             icr |= ICR_RXT0
         if icr:
             regs[_ICR] |= icr
-            if regs[_IMS] & icr and not self._irq_level:
+            if regs[_IMS] & icr:         # a new cause re-samples a high line (§6.1)
                 self.update_irq()
         return None
 
@@ -610,7 +610,7 @@ class E1000(PciDevice):
             icr |= ICR_TXQE
         if icr:
             regs[_ICR] |= icr
-            if regs[_IMS] & icr and not self._irq_level:
+            if regs[_IMS] & icr:         # a new cause re-samples a high line (§6.1)
                 self.update_irq()
 
     def _tx_send(self, frame: Union[bytes, bytearray], length: int, cmd: int) -> None:

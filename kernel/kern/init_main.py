@@ -24,6 +24,8 @@ class KernelConfig:
 
     ident: str = "GENERIC"
     devices: list[driver_t] = field(default_factory=list)
+    # device.hints / loader tunables: "hw.em.rxd" = "512", "hint.em.0.rxd" = "512"
+    hints: dict[str, str] = field(default_factory=dict)
 
 
 class Kernel:

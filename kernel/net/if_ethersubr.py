@@ -22,6 +22,7 @@ from kernel.wire.net_if import IFF, IFT, LinkState
 _eh = ether_header
 _IFF_PROMISC_ALLMULTI = int(IFF.PROMISC | IFF.ALLMULTI)
 _IFF_UP = int(IFF.UP)
+_IFF_PROMISC = int(IFF.PROMISC)
 
 
 def ether_ifattach(ifp: ifnet, lla: bytes) -> None:
@@ -30,7 +31,7 @@ def ether_ifattach(ifp: ifnet, lla: bytes) -> None:
     ifp.if_addr = bytes(lla)
     ifp.if_hdrlen = ETHER_HDR_LEN
     ifp.if_mtu = ETHERMTU
-    ifp.if_flags |= IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST
+    ifp.if_flags |= int(IFF.BROADCAST | IFF.SIMPLEX | IFF.MULTICAST)
     ifp.if_input = ether_input
     ifp.if_output = ether_output
     if_attach(ifp)
@@ -64,7 +65,7 @@ def ether_input(ifp: ifnet, m: mbuf) -> None:
                 ifd.ifi_iqdrops += 1
                 k.count("ether_mcast_filtered")
                 return
-    elif ifp.if_flags & IFF.PROMISC and bytes(buf[off:off + 6]) != ifp.if_addr:
+    elif ifp.if_flags & _IFF_PROMISC and bytes(buf[off:off + 6]) != ifp.if_addr:
         m.m_flags |= M_PROMISC         # for bpf only; not for us
         k.count("ether_promisc_notforus")
         return

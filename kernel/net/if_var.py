@@ -92,7 +92,7 @@ class ifnet:
         self.if_index = 0
         self.if_softc = softc
         self.if_type = IFT.ETHER
-        self.if_flags = IFF(0)
+        self.if_flags: int = 0        # IFF_* bits as a plain int: tested per packet
         self.if_mtu = 1500
         self.if_link_state = LinkState.UNKNOWN
         self.if_baudrate = 0
@@ -143,8 +143,8 @@ class ifnet:
     # -- flags, MTU ---------------------------------------------------------------
     def if_setflags(self, flags: IFF) -> int:
         """SIOCSIFFLAGS from above: change the user-settable flags and tell the driver."""
-        user = IFF.UP | IFF.PROMISC | IFF.ALLMULTI | IFF.DEBUG | IFF.LINK0 | IFF.LINK1 | IFF.LINK2
-        self.if_flags = IFF((self.if_flags & ~user) | (flags & user))
+        user = int(IFF.UP | IFF.PROMISC | IFF.ALLMULTI | IFF.DEBUG | IFF.LINK0 | IFF.LINK1 | IFF.LINK2)
+        self.if_flags = (self.if_flags & ~user) | (int(flags) & user)
         return self._ioctl(SIOCSIFFLAGS, None)
 
     def if_setmtu(self, mtu: int) -> int:

@@ -47,7 +47,7 @@ class EmHost:
             self.dev.connect(self.port)
         config = KernelConfig(devices=[em_driver])
         if hints:
-            config.hints = dict(hints)  # type: ignore[attr-defined]
+            config.hints = dict(hints)
         self.kernel = Kernel(self.machine.platform, config)
         self.kernel.boot()
         self.received: list[bytes] = []
