@@ -47,10 +47,11 @@ def _run_example(name: str, argv: list[str]) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["demo"]:             # the example parses its own options
+        return _run_example("driver_without_hardware.py", argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.cmd == "demo":
-        return _run_example("driver_without_hardware.py", args.args)
+    parser.parse_args(argv)
     parser.print_help()
     return 0
 
