@@ -8,7 +8,7 @@ see) and ``intr_establish`` for the device's interrupt line.  Those objects are
 all a driver ever sees of the hardware.
 
 The machine also gives the kernel its :class:`Platform`: the lab clock
-(``now``, ``call_at``, ``call_later``, ``cancel``), the lab RNG and the console.
+(``now``, ``call_at``, ``call_later``, ``cancel``), the machine's RNG and the console.
 An interrupt handler runs as a scheduler event (interrupt context); an
 exception escaping kernel code run by the machine is a panic of this machine
 only (:meth:`Machine.panic`): its console gets the message and traceback, its
@@ -16,6 +16,7 @@ pending work is dropped, and the other machines in the lab keep running.
 """
 from __future__ import annotations
 
+import random
 import traceback
 from typing import Callable, Optional
 
@@ -99,7 +100,7 @@ class Platform:
     def __init__(self, machine: "Machine") -> None:
         self._m = machine
         self.sched = machine.sched
-        self.rng = machine.sched.rng
+        self.rng = machine.rng
         self.hostname = machine.name
 
     def now(self) -> int:
@@ -132,6 +133,9 @@ class Machine:
         self.sched = sched
         self.name = name
         self.mem = GuestMemory(mem_size)
+        # Each machine draws from its own RNG seeded by (lab seed, name): adding
+        # a host to a lab does not change what the others draw.
+        self.rng = random.Random(f"{sched.seed}:{name}")
         self.bus = PciBus()
         self.console = bytearray()
         self.console_listeners: list[Callable[[bytes], None]] = []

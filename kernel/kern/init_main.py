@@ -12,10 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from kernel.kern.kern_timeout import callout
+import importlib
+
+from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRING
+from kernel.kern.kern_timeout import HZ, callout
 from kernel.kern.subr_bus import autoconf, device_t, driver_t
 
 VERSION = "kamebox 0.1 (KAME)"
+OSTYPE = "FreeBSD"
+OSRELEASE = "6.1-KAME"
+
+# SYSINIT: subsystem init functions, "module:function", run in this order by
+# Kernel.boot() before autoconfiguration.  Each sets up its state object on
+# the kernel (k.nd6, k.ip6stat, ...) and registers its sysctl nodes.  Add a
+# subsystem with one line here.
+SYSINITS: list[str] = [
+]
 
 
 @dataclass
@@ -39,6 +51,16 @@ class Kernel:
         self.ether_protos: dict[int, Callable[[Any, Any], None]] = {}  # netisr by ethertype
         self.stats: dict[str, int] = {}      # misc named drop counters
         self.booted = False
+        self.hostname = getattr(platform, "hostname", "") or ""
+        self.ostype = OSTYPE
+        self.osrelease = OSRELEASE
+        self.version = VERSION
+        self.hz = HZ
+        SYSCTL_STRING(self, "kern.ostype", self, "ostype", "Operating system type")
+        SYSCTL_STRING(self, "kern.osrelease", self, "osrelease", "Operating system release")
+        SYSCTL_STRING(self, "kern.version", self, "version", "Kernel version")
+        SYSCTL_STRING(self, "kern.hostname", self, "hostname", "Hostname", rw=True)
+        SYSCTL_INT(self, "kern.hz", self, "hz", "Number of clock ticks per second", rw=False)
 
     # -- kernel services ------------------------------------------------------
     def printf(self, msg: str) -> None:
@@ -65,6 +87,9 @@ class Kernel:
         """mi_startup: banner, then autoconfiguration of the devices."""
         self.printf("Copyright (c) 1998-2006 The KAME Project. kamebox reimplementation.\n")
         self.printf(f"{VERSION} {self.config.ident}\n")
+        for entry in SYSINITS:
+            modname, _, fn = entry.partition(":")
+            getattr(importlib.import_module(modname), fn)(self)
         self.devices = autoconf(self, self.config.devices)
         self.booted = True
 
