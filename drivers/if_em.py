@@ -21,7 +21,6 @@ MTU) span several descriptors, both ways.
 """
 from __future__ import annotations
 
-import errno
 import os
 import struct
 from functools import partial
@@ -32,6 +31,7 @@ from kernel.kern.subr_bus import BUS_PROBE_DEFAULT, ENXIO, device_t, driver_t
 from kernel.kern.uipc_mbuf import m_devget
 from kernel.net.if_ethersubr import ether_ifattach
 from kernel.net.if_var import if_detach, ifnet
+from kernel.wire import errno
 from kernel.wire.ethernet import ETHER_CRC_LEN, ETHER_HDR_LEN, ETHERMIN, ETHERMTU
 from kernel.wire.net_if import IFF, LinkState
 from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU

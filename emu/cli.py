@@ -1,22 +1,36 @@
 """The ``kamebox`` command (the front: the one place hardware, kernel and drivers meet).
 
-Subcommands today:
+Subcommands:
 
+* ``kamebox run [LAB] [-c 'HOST: COMMAND']... [--script FILE] [--realtime]
+  [--pcap DIR] [--seed N] [--timeout SEC] [--list] [-v]`` — boot a lab (a name
+  under images/labs/ or a lab file; the demo lab by default) and run commands
+  on its hosts, printing a transcript (``alice# ping6 -c 3 bob`` then the
+  output); with no commands and a terminal, open the console (emu/console.py);
+  with ``--list``, print the lab's hosts, NICs and segments;
 * ``kamebox demo [--pcap FILE] [--frames N] [--seed N]`` — run the driver
   example (two machines with em NICs on a segment; see
   docs/driver-without-hardware.md);
 * ``kamebox --version``.
 
-Errors on the command line get a one-line message and exit status 2.
+Errors on the command line, in lab files and scripts get a one-line message
+on stderr and exit status 2, never a traceback.  ``run`` exits 1 when a
+command failed (non-zero exit status, unknown command), else 0.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TextIO, Union
+
+from emu.diag import ConfigError, show
 
 VERSION = "0.1.0"
+DEFAULT_LAB = "demo"
+BOOT_SETTLE = 3 * 1_000_000_000     # virtual ns from boot to the first command (DAD is done)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +40,224 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the em(4) driver-without-hardware example",
                        add_help=False)
     d.add_argument("args", nargs=argparse.REMAINDER, help="options of the example (see --help)")
+    r = sub.add_parser("run", help="boot a lab and run commands on its hosts",
+                       description="Boot a lab and run commands on its hosts (or open the "
+                                   "console). LAB is a name under images/labs/ or a lab file.")
+    r.add_argument("lab", nargs="?", default=DEFAULT_LAB, metavar="LAB",
+                   help=f"lab name or lab file (default: {DEFAULT_LAB})")
+    r.add_argument("-c", dest="commands", action="append", default=[], metavar="'HOST: COMMAND'",
+                   help="run COMMAND on HOST (repeatable, in order)")
+    r.add_argument("--script", metavar="FILE",
+                   help="run the commands of FILE: lines 'HOST: COMMAND', 'wait 2s', # comments")
+    r.add_argument("--realtime", action="store_true",
+                   help="pace the lab to the wall clock (default: virtual time, as fast as possible)")
+    r.add_argument("--pcap", metavar="DIR", help="capture each segment to DIR/SEGMENT.pcap")
+    r.add_argument("--seed", type=int, metavar="N", help="override the lab's seed")
+    r.add_argument("--timeout", type=float, default=60.0, metavar="SEC",
+                   help="interrupt a command still running after SEC virtual seconds (default 60)")
+    r.add_argument("--list", action="store_true", help="print hosts, NICs and segments, and exit")
+    r.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the boot messages of every host")
     return p
+
+
+# -- commands and scripts --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a script: a command on a host, or a wait (host None)."""
+
+    host: Optional[str]
+    command: str = ""
+    wait_ns: int = 0
+    where: str = ""                  # '-c "..."' for messages, or the script file
+    line: int = 0                    # the line in the script file
+
+
+_STEP = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*)\s*:\s?(.*)\Z")
+_WAIT = re.compile(r"\s*wait\s+(\S+)\s*\Z")
+
+
+def parse_step(text: str, where: str, line: int = 0) -> Union[Step, str]:
+    """``HOST: COMMAND`` or ``wait DURATION``; a string is an error message."""
+    from emu.labfile import parse_duration
+    m = _WAIT.match(text)
+    if m:
+        ns = parse_duration(m.group(1))
+        if ns is None:
+            return f'wait: expected a duration like "2s" or "500ms", got {show(m.group(1))}'
+        return Step(None, wait_ns=ns, where=where, line=line)
+    m = _STEP.match(text)
+    if m is None or not m.group(2).strip():
+        return f"expected HOST: COMMAND or wait DURATION, got {show(text.strip())}"
+    return Step(m.group(1), m.group(2).strip(), where=where, line=line)
+
+
+def read_script(path: str) -> list[Step]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(path, 0, e.strerror or str(e)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, 1, "expected UTF-8 text") from None
+    steps = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        step = parse_step(line, path, n)
+        if isinstance(step, str):
+            raise ConfigError(path, n, step)
+        steps.append(step)
+    return steps
+
+
+class UsageError(Exception):
+    """A one-line error of the command line (exit status 2)."""
+
+
+# -- kamebox run ------------------------------------------------------------------------------
+
+def _load(args: argparse.Namespace):
+    from emu import labfile
+    from emu.lab import Lab
+    path = labfile.find_lab(args.lab)
+    if not path.exists() and "/" not in args.lab and not args.lab.endswith(".toml"):
+        raise UsageError(f"no lab {show(args.lab)} (labs: {', '.join(labfile.lab_names())}; "
+                         f"or a lab file)")
+    shown = _shown(path)
+    return Lab.from_file(shown, args.seed)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def print_list(lab, out: TextIO) -> None:
+    from emu.labfile import format_duration, format_mac, format_rate, format_size
+    spec = lab.spec
+    desc = f": {spec.description}" if spec.description else ""
+    out.write(f"lab {lab.name} ({spec.path}), seed {lab.sched.seed}{desc}\n")
+    out.write("segments:\n")
+    for name, s in spec.segments.items():
+        users = [f"{h}.{ifn}" for h, lm in lab.machines.items()
+                 for ifn, seg in zip(lm.ifnames, lm.segments) if seg == name]
+        out.write(f"  {name:<8} latency {format_duration(s.latency_ns)}, rate "
+                  f"{format_rate(s.bitrate_bps)}, loss {s.loss:g}, mtu {s.mtu}: "
+                  f"{' '.join(users) or '(nothing attached)'}\n")
+    out.write("hosts:\n")
+    for name, lm in lab.machines.items():
+        h = spec.hosts[name]
+        out.write(f"  {name:<8} image {h.image}, mem {format_size(h.mem)}\n")
+        addrs = _addresses(lm)
+        for ifn, dev, seg in zip(lm.ifnames, lm.nics, lm.segments):
+            a = " ".join(addrs.get(ifn, [])) if addrs else ""
+            out.write(f"    {ifn:<6} {format_mac(dev.mac_address)}  {seg or '(no cable)':<8}"
+                      f" {a}".rstrip() + "\n")
+        if not lm.ifnames:
+            out.write("    (no NICs)\n")
+
+
+def _addresses(lm) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for a in (lm.image.addresses if lm.image is not None else []):
+        out.setdefault(a.ifname, []).append(f"{a.addr}/{a.prefixlen}" if a.prefixlen is not None
+                                            else a.addr)
+    return out
+
+
+class _ConsolePrinter:
+    """Host console output (kernel messages, daemons) as ``host: line`` lines."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.partial: dict[str, str] = {}
+        self.enabled = True
+
+    def __call__(self, host: str, text: str) -> None:
+        if not self.enabled:
+            return
+        buf = self.partial.get(host, "") + text
+        *lines, rest = buf.split("\n")
+        self.partial[host] = rest
+        for line in lines:
+            self.out.write(f"{host}: {line}\n")
+        self.out.flush()
+
+    def flush(self) -> None:
+        for host, rest in self.partial.items():
+            if rest:
+                self.out.write(f"{host}: {rest}\n")
+        self.partial.clear()
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from emu.sched import SEC
+    steps: list[Step] = []
+    for c in args.commands:
+        step = parse_step(c, f"-c {show(c)}")
+        if isinstance(step, str):
+            raise UsageError(f"-c {show(c)}: {step}")
+        steps.append(step)
+    if args.script:
+        steps += read_script(args.script)
+    lab = _load(args)
+    for s in steps:
+        if s.host is not None and s.host not in lab.machines:
+            msg = f"no host {show(s.host)} in lab {lab.name} (hosts: {', '.join(lab.machines)})"
+            if s.line:
+                raise ConfigError(s.where, s.line, msg)
+            raise UsageError(f"{s.where}: {msg}")
+    if args.list:
+        print_list(lab, out)
+        return 0
+    timeout = int(args.timeout * SEC)
+    if timeout <= 0:
+        raise UsageError(f"--timeout: expected a number of seconds > 0, got {args.timeout:g}")
+    try:
+        if args.pcap:
+            try:
+                lab.capture_dir(args.pcap)
+            except OSError as e:
+                raise UsageError(f"--pcap {args.pcap}: {e.strerror or e}") from None
+        console = _ConsolePrinter(out)
+        console.enabled = args.verbose
+        lab.on_console = console
+        lab.boot(settle=BOOT_SETTLE)
+        console.flush()
+        console.enabled = True
+        lab.realtime = args.realtime
+        if not steps:
+            if sys.stdin.isatty() and out.isatty():
+                from emu.console import run_console
+                lab.on_console = None
+                return run_console(lab)
+            return 0
+        failed = 0
+        for s in steps:
+            if s.host is None:
+                lab.run_for(s.wait_ns)
+                continue
+            out.write(f"{s.host}# {s.command}\n")
+            out.flush()
+            job = lab.start_command(s.host, s.command, on_output=_stream(out))
+            status = lab.wait(job, timeout)
+            console.flush()
+            if status != 0:
+                failed += 1
+        out.flush()
+        return 1 if failed else 0
+    finally:
+        lab.close()
+
+
+def _stream(out: TextIO):
+    def write(host: str, text: str) -> None:
+        out.write(text)
+        out.flush()
+    return write
 
 
 def _run_example(name: str, argv: list[str]) -> int:
@@ -51,7 +282,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[:1] == ["demo"]:             # the example parses its own options
         return _run_example("driver_without_hardware.py", argv[1:])
     parser = build_parser()
-    parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.cmd == "run":
+        try:
+            return cmd_run(args, sys.stdout, sys.stderr)
+        except ConfigError as e:
+            print(str(e), file=sys.stderr)
+            return 2
+        except UsageError as e:
+            print(f"kamebox: {e}", file=sys.stderr)
+            return 2
     parser.print_help()
     return 0
 

@@ -10,7 +10,7 @@ drivers itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import importlib
 
@@ -27,6 +27,20 @@ OSRELEASE = "6.1-KAME"
 # the kernel (k.nd6, k.ip6stat, ...) and registers its sysctl nodes.  Add a
 # subsystem with one line here.
 SYSINITS: list[str] = [
+    "kernel.kern.subr_prf:msgbuf_init",
+    "kernel.kern.kern_time:timeinit",
+    "kernel.kern.vfs:vfs_init",
+    "kernel.kern.tty:tty_init",
+    "kernel.kern.kern_proc:procinit",
+    "kernel.kern.uipc_domain:domaininit",
+    "kernel.kern.syscalls:syscallinit",
+    "kernel.kern.kern_mib:mib_init",
+    "kernel.net.route:route_init",
+    "kernel.netinet6.ip6_input:ip6_init",
+    "kernel.netinet6.in6:in6_init",
+    "kernel.netinet6.scope6:scope6_init",
+    "kernel.netinet6.nd6:nd6_init",
+    "kernel.net.if_loop:loattach",
 ]
 
 
@@ -38,6 +52,9 @@ class KernelConfig:
     devices: list[driver_t] = field(default_factory=list)
     # device.hints / loader tunables: "hw.em.rxd" = "512", "hint.em.0.rxd" = "512"
     hints: dict[str, str] = field(default_factory=dict)
+    # The programs of the system: path ("/sbin/ping6") -> main(argv) -> int.  An
+    # executable file names one of them (kernel/kern/kern_exec.py).
+    programs: dict[str, Callable[[list[str]], int]] = field(default_factory=dict)
 
 
 class Kernel:
@@ -92,6 +109,17 @@ class Kernel:
             getattr(importlib.import_module(modname), fn)(self)
         self.devices = autoconf(self, self.config.devices)
         self.booted = True
+
+    # -- processes (kernel/kern/kern_fork.py, kern_sig.py) ---------------------
+    def spawn(self, path: str, argv: Optional[list[str]] = None, **kw: Any) -> Any:
+        """Start program ``path`` as a child of init (see kern_fork.kern_spawn)."""
+        from kernel.kern.kern_fork import kern_spawn
+        return kern_spawn(self, path, argv, **kw)
+
+    def kill(self, pid: int, sig: int) -> bool:
+        """Send ``sig`` to process ``pid`` (False if there is no such process)."""
+        from kernel.kern.kern_sig import kill
+        return kill(self, pid, sig)
 
     def ifunit(self, name: str) -> Any:
         for ifp in self.ifnet:

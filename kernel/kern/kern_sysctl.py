@@ -14,19 +14,14 @@ for a read-only node, EINVAL for a bad value, EISDIR for an interior node.
 """
 from __future__ import annotations
 
-import errno
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-CTLTYPE_NODE = 1
-CTLTYPE_INT = 2
-CTLTYPE_STRING = 3
-CTLTYPE_STRUCT = 5
-CTLTYPE_U64 = 9
-
-CTLFLAG_RD = 0x80000000
-CTLFLAG_WR = 0x40000000
-CTLFLAG_RW = CTLFLAG_RD | CTLFLAG_WR
+from kernel.wire import errno
+from kernel.wire.sysctl import (  # noqa: F401 - re-exported for the subsystems
+    CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_WR, CTLTYPE_INT, CTLTYPE_NODE, CTLTYPE_STRING,
+    CTLTYPE_STRUCT, CTLTYPE_U64,
+)
 
 
 @dataclass

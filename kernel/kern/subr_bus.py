@@ -8,9 +8,10 @@ and prints the attach lines to the console as FreeBSD does.
 """
 from __future__ import annotations
 
-import errno
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from kernel.wire import errno
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel

@@ -11,11 +11,11 @@ frame for the driver's ``if_start``.
 """
 from __future__ import annotations
 
-import errno
 from typing import Callable
 
 from kernel.kern.uipc_mbuf import M_BCAST, M_MCAST, M_PROMISC, mbuf
 from kernel.net.if_var import ifnet, if_attach
+from kernel.wire import errno
 from kernel.wire.ethernet import ETHER_BROADCAST, ETHER_HDR_LEN, ETHERMTU, ether_header
 from kernel.wire.net_if import IFF, IFT, LinkState
 

@@ -11,10 +11,10 @@ if_delmulti), and the driver rebuilds its hardware filter from the list.
 """
 from __future__ import annotations
 
-import errno
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from kernel.wire import errno
 from kernel.wire.net_if import IFF, IFT, LinkState
 from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU
 

@@ -5,6 +5,7 @@ Values are FreeBSD's.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
 
@@ -55,3 +56,98 @@ class IFT(IntEnum):
 
 
 IFNAMSIZ = 16
+
+# if_flags above 16 bits (FreeBSD <net/if.h>): ifconfig's ``promisc`` sets PPROMISC,
+# the kernel turns it into PROMISC (ifpromisc).
+IFF_PPROMISC = 0x20000
+IFF_MONITOR = 0x40000
+IFF_STATICARP = 0x80000
+
+# The flag bits the user may not change with SIOCSIFFLAGS (IFF_CANTCHANGE).
+IFF_CANTCHANGE = int(IFF.BROADCAST | IFF.POINTOPOINT | IFF.DRV_RUNNING | IFF.DRV_OACTIVE
+                     | IFF.SIMPLEX | IFF.MULTICAST | IFF.ALLMULTI | IFF.PROMISC
+                     | IFF.LOOPBACK) | 0x200000       # | IFF_DYING
+
+
+@dataclass
+class ifreq:
+    """``struct ifreq`` (SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCGIFMTU, SIOCSIFMTU,
+    SIOCGIFINDEX, SIOCGIFMETRIC ...).  BSD's union ``ifr_ifru`` becomes
+    separate fields; ``ifr_flags``/``ifr_flagshigh`` are the low and high 16
+    bits of the interface flags, as in FreeBSD."""
+
+    ifr_name: str = ""
+    ifr_flags: int = 0
+    ifr_flagshigh: int = 0
+    ifr_mtu: int = 0
+    ifr_metric: int = 0
+    ifr_index: int = 0
+
+
+# <net/if_media.h>: the media words ifconfig prints ("Ethernet autoselect (1000baseT
+# <full-duplex>)").
+IFM_ETHER = 0x00000020
+IFM_AUTO = 0
+IFM_MANUAL = 1
+IFM_NONE = 2
+IFM_10_T = 3
+IFM_100_TX = 6
+IFM_1000_T = 16
+IFM_10G_T = 26
+IFM_FDX = 0x00100000
+IFM_HDX = 0x00200000
+IFM_TMASK = 0x0000001F          # media subtype
+IFM_NMASK = 0x000000E0          # network type
+IFM_OMASK = 0x0000FF00          # type-specific options
+IFM_GMASK = 0x0FF00000          # global options (duplex)
+IFM_AVALID = 0x00000001
+IFM_ACTIVE = 0x00000002
+
+
+def IFM_TYPE(x: int) -> int:
+    return x & IFM_NMASK
+
+
+def IFM_SUBTYPE(x: int) -> int:
+    return x & IFM_TMASK
+
+
+def IFM_OPTIONS(x: int) -> int:
+    return x & (IFM_OMASK | IFM_GMASK)
+
+
+IFM_ETHER_SUBTYPE_NAMES = {IFM_AUTO: "autoselect", IFM_MANUAL: "manual", IFM_NONE: "none",
+                           IFM_10_T: "10baseT/UTP", IFM_100_TX: "100baseTX",
+                           IFM_1000_T: "1000baseT", IFM_10G_T: "10Gbase-T"}
+IFM_SHARED_OPTION_NAMES = [(IFM_FDX, "full-duplex"), (IFM_HDX, "half-duplex")]
+
+
+@dataclass
+class ifmediareq:
+    """``struct ifmediareq`` (SIOCGIFMEDIA): the current and active media words,
+    the link status (IFM_AVALID, IFM_ACTIVE) and the supported media list."""
+
+    ifm_name: str = ""
+    ifm_current: int = 0
+    ifm_mask: int = 0
+    ifm_status: int = 0
+    ifm_active: int = 0
+    ifm_ulist: list[int] = field(default_factory=list)
+
+    @property
+    def ifm_count(self) -> int:
+        return len(self.ifm_ulist)
+
+
+@dataclass
+class ifgroupreq:
+    """``struct ifgroupreq`` (SIOCGIFGROUP): the groups an interface is in."""
+
+    ifgr_name: str = ""
+    ifgr_groups: list[str] = field(default_factory=list)
+
+
+# link states as ``struct if_data`` carries them (LINK_STATE_*)
+LINK_STATE_UNKNOWN = 0
+LINK_STATE_DOWN = 1
+LINK_STATE_UP = 2

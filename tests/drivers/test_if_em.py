@@ -8,8 +8,6 @@ test_if_em_faults.py.
 """
 from __future__ import annotations
 
-import errno
-
 import pytest
 
 from drivers import if_em
@@ -17,6 +15,7 @@ from drivers.if_em import em_driver, em_intr, em_probe
 from emu.devices.em import E1000, eeprom_image
 from emu.sched import MS, SEC, US
 from kernel.kern.subr_bus import BUS_PROBE_DEFAULT, ENXIO
+from kernel.wire import errno
 from kernel.wire.net_if import IFF, LinkState
 from tests.drivers.em_lab import BROADCAST, EmLab, payload_of
 

@@ -6,12 +6,11 @@ that every frame is either delivered or counted as dropped somewhere.
 """
 from __future__ import annotations
 
-import errno
-
 import pytest
 
 from emu.faults import FaultInjector
 from emu.sched import MS
+from kernel.wire import errno
 from kernel.wire.net_if import IFF, LinkState
 from tests.drivers.em_lab import EmLab, payload_of
 

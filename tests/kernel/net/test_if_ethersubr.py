@@ -1,14 +1,13 @@
 """kernel/net/if_var.py and if_ethersubr.py: multicast list, input classification, output."""
 from __future__ import annotations
 
-import errno
-
 from emu.machine import Machine
 from emu.sched import Scheduler
 from kernel.kern.init_main import Kernel
 from kernel.kern.uipc_mbuf import M_BCAST, M_MCAST, mbuf
 from kernel.net.if_ethersubr import ether_ifattach, ether_register
 from kernel.net.if_var import ifnet
+from kernel.wire import errno
 from kernel.wire.ethernet import ETHERTYPE, ether_map_ipv4_multicast, ether_map_ipv6_multicast
 from kernel.wire.net_if import IFF, LinkState
 from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS

@@ -1,0 +1,87 @@
+"""The software loopback interface lo0 (sys/net/if_loop.c).
+
+``loattach(k)`` (a SYSINIT) creates ``lo0`` — IFF_LOOPBACK, IFF_MULTICAST, MTU
+16384 — brings it up and gives it ``::1`` and ``fe80::1%lo0``
+(in6_ifattach).  ``k.loif`` is BSD's ``V_loif``.
+
+``looutput(ifp, m, dst, ethertype)`` hands the packet back to the protocol's
+input routine (the one registered for ``ethertype``) as a new softnet event,
+with ``M_LOOP`` set and ``rcvif = ifp``.  As in FreeBSD, ``nd6_output_ifp``
+calls lo0's output with the *original* interface (the one the destination
+address belongs to) as ``ifp``, so the packet arrives on that interface:
+``fe80::1%em0`` sent to itself comes in on em0.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kernel.kern.uipc_mbuf import M_LOOP, mbuf
+from kernel.net.if_var import ifnet, if_attach
+from kernel.wire import errno as bsd_errno
+from kernel.wire.net_if import IFF, IFT
+from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kernel.kern.init_main import Kernel
+
+LOMTU = 16384
+LOMTU_MAX = 65536
+
+
+def loattach(k: "Kernel") -> ifnet:
+    """SYSINIT: create lo0 and bring it up with its IPv6 addresses."""
+    if getattr(k, "rt", None) is None:          # the local routes need the table
+        from kernel.net.route import route_init
+        route_init(k)
+    ifp = ifnet(k, "lo", 0)
+    ifp.if_type = IFT.LOOP
+    ifp.if_mtu = LOMTU
+    ifp.if_flags = int(IFF.LOOPBACK | IFF.MULTICAST)
+    ifp.if_output = looutput
+    ifp.if_ioctl = loioctl
+    if_attach(ifp)
+    k.loif = ifp
+    ifp.if_flags |= int(IFF.UP | IFF.DRV_RUNNING)
+    if hasattr(k, "nd6") and hasattr(k, "in6"):
+        from kernel.netinet6 import in6
+        in6.in6_if_up(ifp)
+    return ifp
+
+
+def looutput(ifp: Any, m: mbuf, dst: Any, ethertype: int) -> int:
+    """Loop ``m`` back: counted on lo0, received on ``ifp`` in a new event."""
+    k = ifp.kernel
+    lo = getattr(k, "loif", None) or ifp
+    if not lo.if_flags & IFF.UP:
+        lo.if_data.ifi_oerrors += 1
+        return bsd_errno.ENETDOWN
+    proto = k.ether_protos.get(int(ethertype))
+    lo.if_data.ifi_opackets += 1
+    lo.if_data.ifi_obytes += m.m_len
+    if proto is None:
+        lo.if_data.ifi_noproto += 1
+        return bsd_errno.EAFNOSUPPORT
+    m.m_flags |= M_LOOP
+    m.rcvif = ifp
+    k.platform.call_later(0, _loinput, (lo, ifp, m, proto))
+    return 0
+
+
+def _loinput(arg: tuple) -> None:
+    lo, ifp, m, proto = arg
+    lo.if_data.ifi_ipackets += 1
+    lo.if_data.ifi_ibytes += m.m_len
+    proto(ifp, m)
+
+
+def loioctl(ifp: Any, cmd: int, data: Any) -> int:
+    if cmd == SIOCSIFFLAGS:
+        return 0
+    if cmd in (SIOCADDMULTI, SIOCDELMULTI):
+        return 0                      # everything is received anyway
+    if cmd == SIOCSIFMTU:
+        if not isinstance(data, int) or not 0 < data <= LOMTU_MAX:
+            return bsd_errno.EINVAL
+        ifp.if_mtu = data
+        return 0
+    return bsd_errno.EINVAL

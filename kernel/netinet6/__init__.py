@@ -1,0 +1,1 @@
+"""netinet6: the KAME IPv6 stack (sys/netinet6)."""
