@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) examples/driver_without_hardware.py
+	$(PY) -m emu demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

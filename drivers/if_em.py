@@ -465,7 +465,7 @@ def _em_set_drv_flags(sc: em_softc, running: bool, oactive: bool) -> None:
     """Keep ``if_drv_flags`` (here in if_flags) and the softc's copies in step."""
     sc.running = running
     sc.oactive = oactive
-    flags = sc.ifp.if_flags & ~(_IFF_RUNNING | _IFF_OACTIVE)
+    flags = sc.ifp.if_flags & ~int(_IFF_RUNNING | _IFF_OACTIVE)   # keep the high flag bits
     if running:
         flags |= _IFF_RUNNING
     if oactive:

@@ -8,9 +8,16 @@ Subcommands:
   on its hosts, printing a transcript (``alice# ping6 -c 3 bob`` then the
   output); with no commands and a terminal, open the console (emu/console.py);
   with ``--list``, print the lab's hosts, NICs and segments;
-* ``kamebox demo [--pcap FILE] [--frames N] [--seed N]`` — run the driver
-  example (two machines with em NICs on a segment; see
-  docs/driver-without-hardware.md);
+* ``kamebox demo [--pcap DIR] [--seed N] [--no-console]`` — boot the demo lab
+  (alice, bob and carol on one segment; /etc/rc configures them from
+  rc.conf), run ``ifconfig em0``, ``ping6 -c 3 bob``, ``ndp -an``, a ping6
+  to bob's link-local address and one to ff02::1%em0 on alice, print the
+  transcript and where the captures are; then, on a terminal, open the
+  console on the running lab;
+* ``kamebox demo --driver [--pcap FILE] [--frames N] [--seed N] [--quiet]``,
+  or ``kamebox example driver ...`` — run the driver example
+  (examples/driver_without_hardware.py: two machines with em NICs on a
+  segment; see docs/driver-without-hardware.md);
 * ``kamebox --version``.
 
 Errors on the command line, in lab files and scripts get a one-line message
@@ -29,6 +36,7 @@ from typing import Optional, Sequence, TextIO, Union
 from emu.diag import ConfigError, show
 
 VERSION = "0.1.0"
+EXAMPLES = {"driver": "driver_without_hardware.py"}
 DEFAULT_LAB = "demo"
 BOOT_SETTLE = 3 * 1_000_000_000     # virtual ns from boot to the first command (DAD is done)
 
@@ -37,9 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kamebox", description="Boot emulated BSD/KAME hosts.")
     p.add_argument("--version", action="version", version=f"kamebox {VERSION}")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
-    d = sub.add_parser("demo", help="run the em(4) driver-without-hardware example",
+    d = sub.add_parser("demo", help="boot the demo lab, ping6 between its hosts, open the console",
+                       description="Boot the demo lab (images/labs/demo.toml), show ifconfig, "
+                                   "ping6, ndp and link-local and multicast pings on alice, "
+                                   "capture lan0, then open the console if on a terminal. "
+                                   "--driver runs the em(4) driver example instead "
+                                   "(kamebox demo --driver --help).")
+    d.add_argument("--pcap", metavar="DIR",
+                   help="write the captures to DIR/SEGMENT.pcap (default: a new directory "
+                        "under the temporary directory)")
+    d.add_argument("--seed", type=int, metavar="N", help="override the lab's seed")
+    d.add_argument("--no-console", action="store_true",
+                   help="do not open the console afterwards, even on a terminal")
+    d.add_argument("--driver", action="store_true",
+                   help="run the driver-without-hardware example (its options follow)")
+    e = sub.add_parser("example", help="run an example program (driver: the em(4) driver example)",
                        add_help=False)
-    d.add_argument("args", nargs=argparse.REMAINDER, help="options of the example (see --help)")
+    e.add_argument("name", choices=sorted(EXAMPLES), help="the example")
+    e.add_argument("args", nargs=argparse.REMAINDER, help="options of the example (see --help)")
     r = sub.add_parser("run", help="boot a lab and run commands on its hosts",
                        description="Boot a lab and run commands on its hosts (or open the "
                                    "console). LAB is a name under images/labs/ or a lab file.")
@@ -260,6 +283,82 @@ def _stream(out: TextIO):
     return write
 
 
+# -- kamebox demo ------------------------------------------------------------------------------
+
+def _eui64_linklocal(mac: bytes) -> str:
+    """The link-local address of a MAC (RFC 4291 2.5.1, modified EUI-64)."""
+    import ipaddress
+    iid = bytes((mac[0] ^ 0x02,)) + mac[1:3] + b"\xff\xfe" + mac[3:6]
+    return str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + iid))
+
+
+def demo_steps(lab) -> list[tuple[str, str, str]]:
+    """(comment, host, command) of the demo, for a booted demo lab."""
+    bob_ll = _eui64_linklocal(lab.machines["bob"].nics[0].mac_address)
+    return [
+        ("alice's interface: its static address from rc.conf and the link-local one "
+         "(modified EUI-64), both past DAD", "alice", "ifconfig em0"),
+        ("bob by name (/etc/hosts): ND resolves bob's MAC, then three echo round trips",
+         "alice", "ping6 -c 3 bob"),
+        ("the neighbor cache that ping6 filled", "alice", "ndp -an"),
+        ("bob's link-local address needs a zone: %em0", "alice", f"ping6 -c 2 {bob_ll}%em0"),
+        ("all nodes on the link: every host answers each request, so duplicates (DUP!)",
+         "alice", "ping6 -c 2 ff02::1%em0"),
+    ]
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import tempfile
+    from emu import labfile
+    from emu.lab import Lab
+    from emu.wire.pcap import read_pcap
+    lab = Lab.from_file(_shown(labfile.find_lab(DEFAULT_LAB)), args.seed)
+    try:
+        if args.pcap:
+            pcap_dir = args.pcap
+        else:
+            pcap_dir = tempfile.mkdtemp(prefix="kamebox-demo-")
+        try:
+            paths = lab.capture_dir(pcap_dir)
+        except OSError as e:
+            raise UsageError(f"--pcap {pcap_dir}: {e.strerror or e}") from None
+        out.write(f"== kamebox demo: lab {lab.name} ({lab.spec.path}), seed {lab.sched.seed}: "
+                  f"{', '.join(lab.machines)} on {', '.join(lab.segments)} ==\n")
+        out.write("== alice boots: the kernel, then /sbin/init runs /etc/rc, which reads "
+                  "/etc/rc.conf ==\n")
+        console = _ConsolePrinter(out)
+        lab.on_console = lambda host, text: console(host, text) if host == "alice" else None
+        lab.boot(settle=BOOT_SETTLE)
+        console.flush()
+        lab.on_console = console
+        failed = 0
+        for comment, host, command in demo_steps(lab):
+            out.write(f"\n# {comment}\n{host}# {command}\n")
+            out.flush()
+            job = lab.start_command(host, command, on_output=_stream(out))
+            if lab.wait(job) != 0:
+                failed += 1
+            console.flush()
+        lab.flush_captures()
+        out.write("\n== captures ==\n")
+        for p in paths:
+            out.write(f"{p}: {len(read_pcap(p))} frames so far   (tshark -r {p}, or open it "
+                      f"in Wireshark)\n")
+        out.flush()
+        if not args.no_console and sys.stdin.isatty() and out.isatty():
+            from emu.console import run_console
+            out.write("\n== the lab keeps running: you are at its console (help for the keys, "
+                      "Ctrl-D to leave) ==\n")
+            out.flush()
+            lab.on_console = None
+            lab.realtime = True
+            status = run_console(lab)
+            return status if failed == 0 else 1
+        return 1 if failed else 0
+    finally:
+        lab.close()
+
+
 def _run_example(name: str, argv: list[str]) -> int:
     import runpy
     path = Path(__file__).resolve().parent.parent / "examples" / name
@@ -278,14 +377,32 @@ def _run_example(name: str, argv: list[str]) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (kamebox run ... | head): stop quietly, as filters do
+        import os
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+
+
+def _main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["demo"]:             # the example parses its own options
-        return _run_example("driver_without_hardware.py", argv[1:])
+    if argv[:1] == ["demo"] and "--driver" in argv[1:]:     # the example parses its own options
+        rest = list(argv[1:])
+        rest.remove("--driver")
+        return _run_example(EXAMPLES["driver"], rest)
+    if argv[:2] == ["example", "driver"]:
+        return _run_example(EXAMPLES["driver"], argv[2:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.cmd == "run":
+    commands = {"run": cmd_run, "demo": cmd_demo}
+    if args.cmd in commands:
         try:
-            return cmd_run(args, sys.stdout, sys.stderr)
+            return commands[args.cmd](args, sys.stdout, sys.stderr)
         except ConfigError as e:
             print(str(e), file=sys.stderr)
             return 2

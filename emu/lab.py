@@ -61,6 +61,9 @@ SIGINT = 2
 SIGKILL = 9
 DEFAULT_TIMEOUT = 60 * SEC
 POLL_WALL = 0.005        # realtime mode: how often (wall s) to look whether a command ended
+INIT = "/sbin/init"      # pid 1 of a host with an image; it runs RC
+RC = "/etc/rc"
+BOOT_RC_TIMEOUT = 120 * SEC
 
 OutputHook = Callable[[str, str], None]     # (host, text)
 
@@ -363,8 +366,16 @@ class Lab:
         return paths
 
     # -- running ------------------------------------------------------------------
-    def boot(self, settle: int = 10 * MS) -> None:
-        """Boot every machine's kernel, seed its filesystem, run ``settle`` ns."""
+    def boot(self, settle: int = 10 * MS, rc_timeout: int = BOOT_RC_TIMEOUT) -> None:
+        """Boot every machine's kernel, seed its filesystem, start init.
+
+        A machine with an image (a lab file's host) runs ``/sbin/init`` as
+        pid 1, which runs ``/etc/rc``: the lab then runs until every host's
+        /etc/rc has finished (at most ``rc_timeout`` virtual ns), and at
+        least ``settle`` ns.  Machines built in code (no image) get no init:
+        their interfaces stay down until a command configures them.
+        """
+        start = self.sched.now
         for lm in self.machines.values():
             models = {type(d) for d in lm.machine.bus.devices()}
             drivers = [DRIVERS[n] for n, cls in MODELS.items() if cls in models]
@@ -372,7 +383,45 @@ class Lab:
             lm.kernel.boot()
             if lm.files:
                 seed_filesystem(lm.kernel, lm.files)
-        self.run_for(settle)
+                if INIT in self.programs:
+                    self._start_init(lm)
+        self.run_for(min(settle, 10 * MS))
+        self.wait_rc(rc_timeout)
+        left = start + settle - self.sched.now
+        if left > 0:
+            self.run_for(left)
+
+    def _start_init(self, lm: LabMachine) -> None:
+        """init_main.c's start_init: pid 1 runs /sbin/init (kernel.start_init)."""
+        start_init = getattr(lm.kernel, "start_init", None)
+        if start_init is None:
+            return
+        try:
+            start_init(INIT)
+        except OSError as e:
+            lm.machine.console_write(f"init: not found in path {INIT}: "
+                                     f"{e.strerror or e}\n")
+
+    def rc_running(self) -> list[str]:
+        """The hosts whose /etc/rc has not finished yet."""
+        out = []
+        for name, lm in self.machines.items():
+            k = lm.kernel
+            procs = getattr(k, "allproc", None) if k is not None else None
+            if not procs or lm.machine.panicked is not None:
+                continue
+            if any(p.p_argv[:1] == [RC] and p.exit_code is None for p in procs.values()):
+                out.append(name)
+        return out
+
+    def wait_rc(self, timeout: int = BOOT_RC_TIMEOUT) -> bool:
+        """Run until every host's /etc/rc has finished; False on timeout."""
+        deadline = self.sched.now + timeout
+        while self.rc_running():
+            if self.sched.now >= deadline:
+                return False
+            self.run_for(min(100 * MS, deadline - self.sched.now))
+        return True
 
     def run_for(self, delta: int) -> None:
         """Advance the lab ``delta`` ns: at once, or paced to the wall clock if realtime."""
@@ -383,6 +432,13 @@ class Lab:
 
     def run_until_idle(self, max_events: int = 10_000_000) -> None:
         self.sched.run_until_idle(max_events)
+
+    def flush_captures(self) -> None:
+        """Write out what the capture files hold so far (they stay open)."""
+        if self.capture is not None and hasattr(self.capture, "flush"):
+            self.capture.flush()
+        for w in self._pcaps:
+            w.flush()
 
     def close(self) -> None:
         if self.capture is not None:

@@ -45,6 +45,67 @@ def if_indextoname(index: int) -> Optional[str]:
     return None
 
 
+@dataclass
+class ifaddrs:
+    """One entry of getifaddrs(3): an interface's link-level address
+    (``sockaddr_dl``; ``ifa_data`` is its ``if_data`` as a dict) or one of its
+    addresses (``sockaddr_in6``; per-address counters)."""
+
+    ifa_name: str
+    ifa_flags: int
+    ifa_addr: Any
+    ifa_netmask: Any = None
+    ifa_dstaddr: Any = None
+    ifa_data: Optional[dict] = None
+
+
+def getifaddrs() -> list[ifaddrs]:
+    """getifaddrs(3), from the routing sysctl NET_RT_IFLIST (``net.route.iflist``):
+    per interface its AF_LINK entry first, then its addresses."""
+    from kernel.wire import route as rt
+    out: list[ifaddrs] = []
+    name, flags = "", 0
+    for msg in rt.rt_msg_split(sysctlbyname("net.route.iflist")):
+        mtype = rt.rt_msg_common(msg)[2]
+        if mtype == rt.RTM_IFINFO:
+            h = rt.if_msghdr.parse(msg[:rt.IF_MSGHDR_LEN])
+            sdl = rt.rt_addrs_unpack(h.ifm_addrs, msg, rt.IF_MSGHDR_LEN).get(rt.RTAX_IFP)
+            name = sdl.sdl_name if sdl is not None else (if_indextoname(h.ifm_index) or "")
+            flags = h.ifm_flags
+            data = {key: v for key, v in h.ifm_data.items() if not key.startswith("_")}
+            out.append(ifaddrs(name, flags, sdl, None, None, data))
+        elif mtype == rt.RTM_NEWADDR:
+            h = rt.ifa_msghdr.parse(msg[:rt.IFA_MSGHDR_LEN])
+            addrs = rt.rt_addrs_unpack(h.ifam_addrs, msg, rt.IFA_MSGHDR_LEN)
+            out.append(ifaddrs(name, flags, addrs.get(rt.RTAX_IFA), addrs.get(rt.RTAX_NETMASK),
+                               addrs.get(rt.RTAX_BRD),
+                               {"ifi_mtu": 0, "ifi_ipackets": 0, "ifi_opackets": 0,
+                                "ifi_ibytes": 0, "ifi_obytes": 0}))
+    return out
+
+
+def ether_ntoa(e: bytes) -> str:
+    """ether_ntoa(3): ``02:00:00:00:12:01``."""
+    return ":".join(f"{b:02x}" for b in e)
+
+
+def ether_aton(a: str) -> Optional[bytes]:
+    """ether_aton(3): six hex octets separated by colons; None if it is not one."""
+    parts = a.split(":")
+    if len(parts) != 6 or not all(1 <= len(p) <= 2 for p in parts):
+        return None
+    try:
+        return bytes(int(p, 16) for p in parts)
+    except ValueError:
+        return None
+
+
+def link_ntoa(sdl: Any) -> str:
+    """link_ntoa(3): ``em0:2.0.0.0.12.1``."""
+    from kernel.wire.route import link_ntoa as _link_ntoa
+    return _link_ntoa(sdl)
+
+
 # -- addresses -----------------------------------------------------------------------------
 def inet_pton(af: int, text: str) -> Optional[bytes]:
     """inet_pton(3): the address, None if ``text`` is not one; EAFNOSUPPORT for ``af``."""
@@ -312,6 +373,7 @@ def getnameinfo(sa: Any, flags: int = 0) -> tuple[str, str]:
 
 __all__ = ["inet_pton", "inet_ntop", "getaddrinfo", "getnameinfo", "gai_strerror", "gaierror",
            "addrinfo", "if_nameindex", "if_nametoindex", "if_indextoname",
+           "ifaddrs", "getifaddrs", "ether_ntoa", "ether_aton", "link_ntoa",
            "AI_PASSIVE", "AI_CANONNAME", "AI_NUMERICHOST", "AI_NUMERICSERV", "AI_ALL",
            "AI_V4MAPPED_CFG", "AI_ADDRCONFIG", "AI_V4MAPPED", "NI_NOFQDN", "NI_NUMERICHOST",
            "NI_NAMEREQD", "NI_NUMERICSERV", "NI_DGRAM", "NI_NUMERICSCOPE", "NI_MAXHOST",

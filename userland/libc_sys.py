@@ -652,6 +652,32 @@ def sysctl_descr(name: str) -> str:
     return _trap()(_S.SYS___sysctl, name, None, CTL_SYSCTL_OIDDESCR)
 
 
+# -- arc4random(3) -------------------------------------------------------------------------
+def _arc4() -> Any:
+    """The process's generator, stirred from the kernel's KERN_ARND (``kern.arandom``)
+    as FreeBSD's arc4_stir does: deterministic for a given lab seed."""
+    vm = _vm()
+    g = getattr(vm, "arc4", None)
+    if g is None:
+        import random as _random      # a PRNG seeded from the kernel: no wall clock, no OS entropy
+        g = vm.arc4 = _random.Random(bytes(sysctlbyname("kern.arandom")))
+    return g
+
+
+def arc4random() -> int:
+    """arc4random(3): a random 32-bit number."""
+    return _arc4().getrandbits(32)
+
+
+def arc4random_uniform(upper_bound: int) -> int:
+    """arc4random_uniform(3): uniform in [0, upper_bound) (0 if upper_bound < 2)."""
+    return _arc4().randrange(upper_bound) if upper_bound >= 2 else 0
+
+
+def arc4random_buf(n: int) -> bytes:
+    return bytes(_arc4().getrandbits(8) for _ in range(n))
+
+
 def gethostname() -> str:
     return sysctlbyname("kern.hostname")
 

@@ -41,6 +41,9 @@ SYSINITS: list[str] = [
     "kernel.netinet6.scope6:scope6_init",
     "kernel.netinet6.nd6:nd6_init",
     "kernel.net.if_loop:loattach",
+    "kernel.net.if_ioctl:ifioctl_init",
+    "kernel.net.rtsock:rts_init",
+    "kernel.netinet6.in6_pcblist:in6_pcblist_init",
 ]
 
 
@@ -115,6 +118,12 @@ class Kernel:
         """Start program ``path`` as a child of init (see kern_fork.kern_spawn)."""
         from kernel.kern.kern_fork import kern_spawn
         return kern_spawn(self, path, argv, **kw)
+
+    def start_init(self, path: str = "/sbin/init") -> Any:
+        """Run ``path`` as pid 1 (kern_fork.start_init); the front calls it after
+        seeding the filesystem, and init runs /etc/rc."""
+        from kernel.kern.kern_fork import start_init
+        return start_init(self, path)
 
     def kill(self, pid: int, sig: int) -> bool:
         """Send ``sig`` to process ``pid`` (False if there is no such process)."""

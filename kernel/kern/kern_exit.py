@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kernel.kern.kern_descrip import fdfree
-from kernel.kern.kern_proc import P_WEXIT, SZOMB, exit_unwind, leavepgrp_check, proc
+from kernel.kern.kern_proc import P_SYSTEM, P_WEXIT, SZOMB, exit_unwind, leavepgrp_check, proc
 from kernel.kern.kern_sig import psignal
 from kernel.kern.kern_synch import tsleep, unsleep, wakeup
 from kernel.kern.kern_time import itimer_stop
@@ -35,8 +35,8 @@ def proc_reap(k: "Kernel", p: proc) -> None:
 
 
 def _autoreap(parent: proc) -> bool:
-    if parent.p_pid == 1:
-        return True
+    if parent.p_pid == 1 and parent.p_flag & P_SYSTEM:
+        return True                             # the kernel's pid 1: no /sbin/init running
     act = parent.p_sigacts[SIGCHLD]
     return act.sa_handler == SIG_IGN or bool(act.sa_flags & SA_NOCLDWAIT)
 

@@ -27,7 +27,7 @@ from kernel.kern.kern_descrip import (
 from kernel.kern.kern_exec import exec_lookup, image
 from kernel.kern.kern_exit import exit1, proc_reap
 from kernel.kern.kern_proc import (
-    SRUN, SZOMB, exec_unwind, exit_unwind, panic_unwind, pgreenlet, pid_alloc, proc, vmspace,
+    P_SYSTEM, SRUN, SZOMB, exec_unwind, exit_unwind, panic_unwind, pgreenlet, pid_alloc, proc, vmspace,
 )
 from kernel.kern.kern_sig import sigexit_status
 from kernel.kern.kern_synch import sched_add
@@ -251,6 +251,31 @@ def kern_spawn(k: "Kernel", path: str, argv: Optional[list[str]] = None,
         p.p_ttyp.t_pgrp = p.p_pgid
     proc_start(p, img)
     return p
+
+
+def start_init(k: "Kernel", path: str = "/sbin/init", argv: Optional[list[str]] = None) -> proc:
+    """init_main.c's ``start_init``: pid 1 becomes a process running ``path``.
+
+    Until then pid 1 is held by the kernel (P_SYSTEM: reaps orphans at once,
+    takes no signals).  Afterwards it is an ordinary process with the console
+    as its standard files: its children become zombies it collects with
+    wait4(2), it gets SIGCHLD, and SIGKILL/SIGSTOP are refused as BSD does.
+    If it ever exits the host panics ("Going nowhere without my init!").
+    Errors of exec (ENOENT, ...) raise OSError and leave pid 1 as it was.
+    """
+    init = k.initproc
+    if init.p_gr is not None:
+        raise oserror(EINVAL)                   # already running
+    img = exec_lookup(k, None, path, argv or [path, "--"], dict(DEFAULT_ENV))
+    cdir = namei(k, None, "/")
+    init.p_fd = filedesc(cdir)
+    for i in range(3):
+        fdinstall_at(init, i, tty_file(k.console, FREAD | FWRITE, k.console_vnode))
+    init.p_ttyp = None
+    init.p_flag &= ~P_SYSTEM
+    init.p_exit_hooks.append(lambda p: k.panic("Going nowhere without my init!"))
+    proc_start(init, img)
+    return init
 
 
 # -- syscalls ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ class _hw:
 
 
 def mib_init(k: "Kernel") -> None:
-    """SYSINIT: hw.*, net.link.ifnames, net.link.generic.system.ifcount."""
+    """SYSINIT: hw.*, kern.arandom, net.link.ifnames, net.link.generic.system.ifcount."""
     hw = _hw()
     k.hw = hw
     SYSCTL_STRING(k, "hw.machine", hw, "machine", "Machine class")
@@ -32,6 +32,11 @@ def mib_init(k: "Kernel") -> None:
     SYSCTL_STRING(k, "hw.model", hw, "model", "Machine model")
     SYSCTL_INT(k, "hw.ncpu", hw, "ncpu", "Number of active CPUs", rw=False)
     SYSCTL_INT(k, "hw.pagesize", hw, "pagesize", "System memory page size", rw=False)
+    # KERN_ARND: random bytes for arc4random(3), from the machine's seeded RNG
+    # (so a lab with the same seed draws the same numbers)
+    SYSCTL_PROC(k, "kern.arandom", CTLTYPE_STRUCT,
+                lambda: bytes(k.platform.rng.getrandbits(8) for _ in range(32)),
+                descr="arc4rand")
     SYSCTL_PROC(k, "net.link.ifnames", CTLTYPE_STRUCT,
                 lambda: [(ifp.if_index, ifp.if_xname) for ifp in k.ifnet],
                 descr="Interface indexes and names")

@@ -8,10 +8,12 @@ gate into the kernel (``gr.trap``, the syscall entry) and its user memory
 (``gr.vm``, a :class:`vmspace`).  libc finds all three from
 ``greenlet.getcurrent()``.
 
-The table is ``k.allproc`` (pid -> proc).  pid 1 is ``init``: a kernel-held
-process without a greenlet that adopts orphans and reaps them at once, so a
-command the front spawns (parent init) leaves its status in the proc object
-(``p.p_xstat``, ``p.exit_code``) without a zombie.
+The table is ``k.allproc`` (pid -> proc).  pid 1 is ``init``: until
+``start_init`` (kern_fork.py) makes it run /sbin/init, a kernel-held process
+without a greenlet (P_SYSTEM) that adopts orphans and reaps them at once;
+once /sbin/init runs, it collects them with wait4(2) like any parent.  Either
+way a command the front spawns (parent init) leaves its status in the proc
+object (``p.p_xstat``, ``p.exit_code``).
 
 The life cycle is split as in BSD: kern_fork.py (spawn), kern_exec.py (image
 activation), kern_exit.py (exit, wait4), kern_sig.py (signals),

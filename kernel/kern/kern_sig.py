@@ -187,14 +187,15 @@ def sys_kill(td: proc, pid: int, sig: int) -> int:
         p = pfind(k, pid)
         if p is None or p.p_stat == SZOMB:
             raise oserror(ESRCH)
-        if p.p_flag & P_SYSTEM and sig in (SIGKILL, SIGSTOP):
-            raise oserror(EPERM)
+        if (p.p_flag & P_SYSTEM or p.p_pid == 1) and sig in (SIGKILL, SIGSTOP):
+            raise oserror(EPERM)                # init cannot be killed or stopped
         if sig:
             psignal(p, sig)
         return 0
     if pid == -1:
         targets = [p for p in k.allproc.values()
-                   if p is not td and not p.p_flag & P_SYSTEM and p.p_stat != SZOMB]
+                   if p is not td and not p.p_flag & P_SYSTEM and p.p_pid != 1
+                   and p.p_stat != SZOMB]
     else:
         targets = pgfind(k, td.p_pgid if pid == 0 else -pid)
     if not targets:

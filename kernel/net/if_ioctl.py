@@ -76,7 +76,7 @@ def ifioctl_init(k: "Kernel") -> None:
 
 # -- checking what a process handed in -----------------------------------------------------
 def _isint(v: Any) -> bool:
-    return type(v) is int
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _valid_sin6(sa: Any, optional: bool = False) -> bool:
@@ -260,18 +260,19 @@ def ifhwioctl(cmd: int, ifp: Any, data: Any, td: Any) -> int:
         if cmd == SIOCSIFFLAGS:
             if not _valid_ints(data, ("ifr_flags", "ifr_flagshigh")):
                 return E.EINVAL
-            return if_setflags_user(ifp, (data.ifr_flags & 0xFFFF)
-                                    | ((data.ifr_flagshigh & 0xFFFF) << 16))
+            return if_setflags_user(ifp, (int(data.ifr_flags) & 0xFFFF)
+                                    | ((int(data.ifr_flagshigh) & 0xFFFF) << 16))
         if cmd == SIOCSIFMETRIC:
             if not _isint(data.ifr_metric):
                 return E.EINVAL
-            ifp.if_metric = data.ifr_metric
+            ifp.if_metric = int(data.ifr_metric)
             _rt_ifmsg(ifp)
             return 0
         # SIOCSIFMTU
         mtu = data.ifr_mtu
         if not _isint(mtu) or mtu < IF_MINMTU or mtu > IF_MAXMTU:
             return E.EINVAL
+        mtu = int(mtu)
         oldmtu = ifp.if_mtu
         err = ifp.if_setmtu(mtu)
         if err:
@@ -306,7 +307,7 @@ def ifioctl(so: Any, cmd: int, data: Any, td: Any) -> int:
     k = so.so_kernel
     name = _ifname(data)
     if name is None:
-        return E.EINVAL if data is None or not hasattr(data, "__dataclass_fields__") else E.ENXIO
+        return E.EINVAL                     # no request struct, or no name in it
     ifp = k.ifunit(name)
     if ifp is None:
         return E.ENXIO

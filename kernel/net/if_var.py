@@ -163,6 +163,10 @@ class ifnet:
         self.kernel.printf(f"{self.if_xname}: link state changed to {state.name}\n")
         for hook in list(self.link_state_hooks):
             hook(self, state)
+        rtsock = getattr(self.kernel, "rtsock", None)
+        if rtsock is not None:                 # RTM_IFINFO (do_link_state_change -> rt_ifmsg)
+            from kernel.net.rtsock import rt_ifmsg
+            rt_ifmsg(self)
 
 
 def if_attach(ifp: ifnet) -> None:

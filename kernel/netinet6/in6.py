@@ -45,7 +45,8 @@ from kernel.wire.in6_var import (IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPR
                                  SIOCGIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6,
                                  SIOCGIFDSTADDR_IN6, SIOCGIFNETMASK_IN6, in6_addrlifetime)
 from kernel.wire.net_if import IFF, IFT
-from kernel.wire.route import RTF_HOST, RTF_LOCAL, RTF_STATIC, RTM_ADD, RTM_DELETE, sockaddr_dl
+from kernel.wire.route import (RTF_HOST, RTF_LOCAL, RTF_STATIC, RTM_ADD, RTM_DELADDR, RTM_DELETE,
+                               RTM_NEWADDR, sockaddr_dl)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
@@ -64,6 +65,9 @@ class in6_state:
         self.in6_multi: dict[tuple[int, bytes], in6_multi] = {}  # (if_index, group)
         self.in6_ifroutes: dict[tuple[int, bytes, int], int] = {}  # interface routes: refs
         self.in6_maxmtu = 0
+        # fn(k, RTM_NEWADDR | RTM_DELADDR, ia) on every address added or removed:
+        # the routing socket (rt_newaddrmsg)
+        self.in6_addr_listeners: list[Any] = []
 
 
 def in6_init(k: "Kernel") -> None:
@@ -372,6 +376,8 @@ def in6_update_ifa(ifp: Any, ifra: Any, ia: Optional[in6_ifaddr] = None, flags: 
         # addresses get theirs from the Prefix Information's L flag.)
         in6_ifroute_add(ifp, ia.ia_addr, plen, ia)
         ia.ifa_flags |= IFA_ROUTE
+    if hostIsNew:
+        in6_newaddrmsg(ia, RTM_NEWADDR)
     if hostIsNew and ia.ia6_flags & IN6_IFF_TENTATIVE:
         delay = 0
         if flags & IN6_IFAUPDATE_DADDELAY:
@@ -406,6 +412,14 @@ def in6_purgeaddr(ia: in6_ifaddr) -> None:
     if pr is not None:
         ia.ia6_ndpr = None
         pr.ndpr_addrcnt = max(0, pr.ndpr_addrcnt - 1)
+    in6_newaddrmsg(ia, RTM_DELADDR)
+
+
+def in6_newaddrmsg(ia: in6_ifaddr, cmd: int) -> None:
+    """Tell the listeners (the routing socket) an address came or went."""
+    k = ia.ia_ifp.kernel
+    for fn in list(_st(k).in6_addr_listeners):
+        fn(k, cmd, ia)
 
 
 def in6_purgeif(ifp: Any) -> None:

@@ -236,8 +236,8 @@ def in6_pcbladdr(inp: in6pcb, k: "Kernel", dst: bytes, zone: int) -> tuple[int, 
         return 0, inp.in6p_laddr
     sel = netinet6_func("in6_src", "in6_selectsrc")
     src = None
+    ifp = None
     if sel is not None:
-        ifp = None
         im6o = inp.in6p_moptions
         if dst[0] == 0xFF and im6o is not None:
             ifp = im6o.im6o_multicast_ifp
@@ -248,6 +248,11 @@ def in6_pcbladdr(inp: in6pcb, k: "Kernel", dst: bytes, zone: int) -> tuple[int, 
         from kernel.netinet6.icmp6 import icmp6_selectsrc
         src = icmp6_selectsrc(k, dst, zone, None)
     if src is None:
+        # FreeBSD's in6_selectsrc: no route to the destination is EHOSTUNREACH
+        # (in6_selectif), a route without a usable address EADDRNOTAVAIL.
+        outif = netinet6_func("in6_src", "in6_outif")
+        if ifp is None and outif is not None and outif(k, dst, zone) is None:
+            return errno.EHOSTUNREACH, IN6ADDR_ANY
         return errno.EADDRNOTAVAIL, IN6ADDR_ANY
     return 0, getattr(src, "sin6_addr", src)
 
@@ -259,6 +264,10 @@ def in6_pcbconnect(inp: in6pcb, nam: Any, k: "Kernel", noport: bool = False) -> 
         return errno.EAFNOSUPPORT
     if not noport and sa6.sin6_port == 0:
         return errno.EADDRNOTAVAIL
+    # a scoped peer without zone takes the interface of a sticky IPV6_PKTINFO
+    # (FreeBSD's in6_selectsrc honors it): ping6 -I em0 fe80::1
+    opts = inp.in6p_outputopts
+    sa6 = in6_fillzone(inp, sa6, opts.ip6po_pktinfo if opts is not None else None)
     err, sa6 = in6_checkzone(k, sa6)
     if err:
         return err

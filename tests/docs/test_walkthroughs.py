@@ -32,5 +32,7 @@ def test_driver_walkthrough_commands_run(tmp_path):
         if c.startswith("tshark"):
             require_tool("tshark")
         c = c.replace(".venv/bin/python", str(py) if py.exists() else "python3")
+        if c.startswith("kamebox "):                                    # the console script
+            c = f"{py if py.exists() else 'python3'} -m emu " + c[len("kamebox "):]
         r = subprocess.run(c, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, f"{c}: {r.stderr}"

@@ -118,9 +118,15 @@ def test_pcap_dir_gets_one_capture_per_segment(capsys, tmp_path, monkeypatch):
 
 
 def test_pcap_without_commands_boots_and_writes_valid_files(capsys, tmp_path):
+    """The hosts boot (/etc/rc brings em0 up): what the link carries then is DAD,
+    Neighbor Solicitations from :: to solicited-node groups (RFC 4862 5.4.2)."""
     status, out, err = run(capsys, "pair", "--pcap", str(tmp_path))
     assert status == 0 and err == ""
-    assert read_pcap(tmp_path / "link0.pcap") == []
+    frames = read_pcap(tmp_path / "link0.pcap")
+    assert frames
+    for _t, f in frames:
+        assert f[:3] == b"\x33\x33\xff" and f[12:14] == b"\x86\xdd"     # IPv6 to ff02::1:ffXX:XXXX
+        assert f[22:38] == bytes(16) and f[54] == 135                    # from ::, NS
 
 
 # -- commands ---------------------------------------------------------------------------------

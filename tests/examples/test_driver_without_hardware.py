@@ -66,8 +66,17 @@ def test_pcapng_capture_reads_in_tshark_without_warnings(tmp_path):
     assert set(r.stdout.split()) == {"lan0"}
 
 
-def test_kamebox_demo_command_runs_the_example():
-    r = subprocess.run([sys.executable, "-m", "emu", "demo", "--quiet"], cwd=ROOT,
+def test_kamebox_demo_driver_and_example_driver_run_the_example():
+    """``kamebox demo`` is the IPv6 lab demo now; the driver example stays one option away."""
+    for argv in (["demo", "--driver", "--quiet"], ["example", "driver", "--quiet"]):
+        r = subprocess.run([sys.executable, "-m", "emu", *argv], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("PASS: ")
+
+
+def test_the_example_runs_on_its_own():
+    r = subprocess.run([sys.executable, str(EXAMPLE), "--quiet"], cwd=ROOT,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("PASS: ")

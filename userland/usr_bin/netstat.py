@@ -1,0 +1,695 @@
+"""netstat(1): show network status (usr.bin/netstat: main.c, route.c, if.c, inet.c,
+inet6.c).
+
+``netstat -r [-n] [-f inet6]`` (the routing table, from the routing sysctl
+``net.route.dump``), ``netstat -i [-n] [-f inet6|link] [-I if]`` (interfaces,
+from getifaddrs), ``netstat -s [-p ip6|icmp6|rip6|udp]`` (protocol statistics,
+from the ``*.stats`` sysctls), ``netstat -a [-n]`` (sockets, from the
+``net.inet.udp.pcblist``/``net.inet.raw.pcblist`` sysctls).  The layout is
+FreeBSD's (11 and later for the routing table's header).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from kernel.wire.in6 import IN6ADDR_ANY, sockaddr_in6
+from kernel.wire.net_if import IFT
+from kernel.wire.route import (RT_MSGHDR_LEN, RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK,
+                               RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC,
+                               RTF_GATEWAY, RTF_HOST, RTF_LLINFO, RTF_MODIFIED, RTF_PROTO1,
+                               RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP,
+                               RTF_XRESOLVE, RTM_VERSION, rt_addrs_unpack, rt_msg_split,
+                               rt_msghdr, sockaddr_dl)
+from userland import libc
+from userland.libc import stderr
+
+AF_UNSPEC = 0
+AF_INET = 2
+AF_LINK = 18
+AF_INET6 = 28
+AF_UNIX = 1
+
+# usr.bin/netstat/route.c bits[]
+BITS = [(RTF_UP, "U"), (RTF_GATEWAY, "G"), (RTF_HOST, "H"), (RTF_REJECT, "R"),
+        (RTF_DYNAMIC, "D"), (RTF_MODIFIED, "M"), (RTF_DONE, "d"), (RTF_XRESOLVE, "X"),
+        (RTF_STATIC, "S"), (RTF_PROTO1, "1"), (RTF_PROTO2, "2"), (RTF_PROTO3, "3"),
+        (RTF_BLACKHOLE, "B"), (RTF_BROADCAST, "b"), (RTF_LLINFO, "L")]
+
+IP6NH = {0: "hop by hop", 1: "ICMP", 2: "IGMP", 4: "IP", 6: "TCP", 17: "UDP", 22: "IDP",
+         29: "TP", 41: "IP6", 43: "routing", 44: "fragment", 50: "ESP", 51: "AH",
+         58: "ICMP6", 59: "no next header", 60: "destination option", 62: "mobility",
+         80: "ISOIP", 89: "OSPF", 97: "Ethernet", 103: "PIM"}
+ICMP6NAMES = {1: "unreach", 2: "packet too big", 3: "time exceed", 4: "parameter problem",
+              128: "echo", 129: "echo reply", 130: "multicast listener query",
+              131: "MLDv1 listener report", 132: "MLDv1 listener done",
+              133: "router solicitation", 134: "router advertisement",
+              135: "neighbor solicitation", 136: "neighbor advertisement", 137: "redirect",
+              138: "router renumbering", 139: "node information request",
+              140: "node information reply", 141: "inverse neighbor solicitation",
+              142: "inverse neighbor advertisement", 143: "MLDv2 listener report"}
+SRCRULE_STR = ["first candidate", "same address", "appropriate scope", "deprecated address",
+               "home address", "outgoing interface", "matching label",
+               "public/temporary address", "alive interface", "better virtual status",
+               "preferred source", "rule #11", "rule #12", "rule #13", "longest match",
+               "rule #15"]
+
+
+def plural(n: int) -> str:
+    return "s" if n != 1 else ""
+
+
+def pluralies(n: int) -> str:
+    return "ies" if n != 1 else "y"
+
+
+def fmt_flags(f: int) -> str:
+    return "".join(c for bit, c in BITS if f & bit)
+
+
+class Netstat:
+    def __init__(self) -> None:
+        self.Aflag = self.aflag = self.bflag = self.dflag = self.iflag = False
+        self.rflag = self.Wflag = self.hflag = self.Lflag = self.xflag = self.Tflag = False
+        self.sflag = 0
+        self.numeric_addr = self.numeric_port = False
+        self.af = AF_UNSPEC
+        self.interface: Optional[str] = None
+        self.pflag = False
+        self.proto: Optional[str] = None
+        self.zflag = False
+
+    # -- names -------------------------------------------------------------------------------
+    def _gni(self, sa: sockaddr_in6, numeric: bool) -> str:
+        try:
+            return libc.getnameinfo(sa, libc.NI_NUMERICHOST if numeric else 0)[0]
+        except OSError:
+            return libc.inet_ntop(AF_INET6, sa.sin6_addr)
+
+    def routename6(self, sa: sockaddr_in6) -> str:
+        return self._gni(sockaddr_in6(sa.sin6_addr, 0, 0, sa.sin6_scope_id), self.numeric_addr)
+
+    def netname6(self, sa: sockaddr_in6, mask: Optional[sockaddr_in6]) -> str:
+        if mask is not None:
+            m = mask.sin6_addr
+            masklen = 0
+            for b in m:                      # contiguous bytes only, as netname6's switch
+                if b in (0xFF, 0xFE, 0xFC, 0xF8, 0xF0, 0xE0, 0xC0, 0x80):
+                    masklen += bin(b).count("1")
+            a = bytes(x & y for x, y in zip(sa.sin6_addr, m))
+            sa = sockaddr_in6(a, 0, 0, sa.sin6_scope_id)
+        else:
+            masklen = 128
+        if masklen == 0 and sa.sin6_addr == IN6ADDR_ANY:
+            return "default"
+        nline = self._gni(sa, True)
+        line = nline if self.numeric_addr else self._gni(sa, False)
+        if self.numeric_addr or line == nline:
+            line += "/%d" % masklen
+        return line
+
+    def fmt_sockaddr(self, sa: Any, mask: Any, flags: int) -> str:
+        if sa is None:
+            return "null"
+        if isinstance(sa, sockaddr_in6):
+            if flags & RTF_HOST:
+                return self.routename6(sa)
+            return self.netname6(sa, mask if isinstance(mask, sockaddr_in6) else None)
+        if isinstance(sa, sockaddr_dl):
+            if not sa.sdl_name and not sa.sdl_lladdr:
+                return "link#%d" % sa.sdl_index
+            if sa.sdl_type == IFT.ETHER and len(sa.sdl_lladdr) == 6:
+                return libc.ether_ntoa(sa.sdl_lladdr)
+            return libc.link_ntoa(sa)
+        if sa == b"":
+            return "default"
+        return "(%d)" % (sa[1] if len(sa) > 1 else 0)
+
+    # -- routing tables ------------------------------------------------------------------------
+    def routepr(self) -> None:
+        libc.printf("Routing tables\n")
+        ifmap: dict[int, str] = {}
+        try:
+            for ifa in libc.getifaddrs():
+                if isinstance(ifa.ifa_addr, sockaddr_dl):
+                    ifmap.setdefault(ifa.ifa_addr.sdl_index, ifa.ifa_name)
+        except OSError:
+            libc.err(71, "getifaddrs")
+        try:
+            msgs = rt_msg_split(libc.sysctlbyname("net.route.dump"))
+        except (OSError, ValueError):
+            libc.err(1, "sysctl: net.route.0.%d.dump.%d", self.af, 0)
+            return
+        fam = 0
+        for msg in msgs:
+            h = rt_msghdr.parse(msg[:RT_MSGHDR_LEN])
+            if h.rtm_version != RTM_VERSION:
+                continue
+            try:
+                sas = rt_addrs_unpack(h.rtm_addrs, msg, RT_MSGHDR_LEN)
+            except ValueError:
+                continue
+            dst = sas.get(RTAX_DST)
+            f = AF_INET6 if isinstance(dst, sockaddr_in6) else AF_LINK
+            if self.af not in (AF_UNSPEC, f):
+                continue
+            if f != fam:
+                fam = f
+                self.wid_dst = 33 if self.numeric_addr else 18
+                self.wid_gw = 29 if self.numeric_addr else 18
+                self.wid_flags, self.wid_if, self.wid_expire = 6, 8, 6
+                libc.printf("\n%s:\n", "Internet6" if f == AF_INET6 else
+                            "Protocol Family %d" % f)
+                self.pr_rthdr()
+            self.p_rtentry(h, sas, ifmap)
+
+    def pr_rthdr(self) -> None:
+        if self.Wflag:
+            libc.printf("%-*.*s %-*.*s %-*.*s %*.*s %*.*s %*.*s %*s\n",
+                        self.wid_dst, self.wid_dst, "Destination",
+                        self.wid_gw, self.wid_gw, "Gateway",
+                        self.wid_flags, self.wid_flags, "Flags", 8, 8, "Use", 6, 6, "Mtu",
+                        self.wid_if, self.wid_if, "Netif", self.wid_expire, "Expire")
+        else:
+            libc.printf("%-*.*s %-*.*s %-*.*s %*.*s %*s\n",
+                        self.wid_dst, self.wid_dst, "Destination",
+                        self.wid_gw, self.wid_gw, "Gateway",
+                        self.wid_flags, self.wid_flags, "Flags",
+                        self.wid_if, self.wid_if, "Netif", self.wid_expire, "Expire")
+
+    def _col(self, s: str, width: int) -> str:
+        if self.numeric_addr:
+            return "%-*s " % (width, s)
+        return "%-*.*s " % (width, width, s)
+
+    def p_rtentry(self, h: Any, sas: dict[int, Any], ifmap: dict[int, str]) -> None:
+        line = self._col(self.fmt_sockaddr(sas.get(RTAX_DST), sas.get(RTAX_NETMASK),
+                                           h.rtm_flags), self.wid_dst)
+        line += self._col(self.fmt_sockaddr(sas.get(RTAX_GATEWAY), None, RTF_HOST), self.wid_gw)
+        line += "%-*s " % (self.wid_flags, fmt_flags(h.rtm_flags))
+        if self.Wflag:
+            line += "%*u " % (8, h.rtm_rmx.rmx_pksent)
+            line += "%*u " % (6, h.rtm_rmx.rmx_mtu) if h.rtm_rmx.rmx_mtu else "%*s " % (6, "")
+        name = ifmap.get(h.rtm_index, "---")
+        line += ("%*s" % (self.wid_if, name)) if self.Wflag else \
+            ("%*.*s" % (self.wid_if, self.wid_if, name))
+        if h.rtm_rmx.rmx_expire:
+            left = h.rtm_rmx.rmx_expire - libc.time()
+            if left > 0:
+                line += " %*d" % (self.wid_expire, left)
+        libc.printf("%s\n", line)
+
+    # -- interfaces ----------------------------------------------------------------------------
+    @staticmethod
+    def show_stat(fmt: str, width: int, value: int, showvalue: bool) -> str:
+        lsep, rsep = "", " "
+        if fmt.startswith("LS"):
+            lsep, fmt = " ", fmt[2:]
+        if fmt.startswith("NRS"):
+            rsep, fmt = "", fmt[3:]
+        if not showvalue:
+            return "%s%*s%s" % (lsep, width, "-", rsep)
+        return "%s%*d%s" % (lsep, width, value, rsep)
+
+    def intpr(self) -> None:
+        try:
+            ifap = libc.getifaddrs()
+        except OSError:
+            libc.err(71, "getifaddrs")
+            return
+        nlen = 5
+        if self.Wflag:
+            for ifa in ifap:
+                if self.interface is None or ifa.ifa_name == self.interface:
+                    nlen = max(nlen, len(ifa.ifa_name))
+        hdr = "%-*.*s" % (nlen, nlen, "Name")
+        hdr += " %5.5s %-13.13s %-17.17s %8.8s %5.5s %5.5s" % ("Mtu", "Network", "Address",
+                                                               "Ipkts", "Ierrs", "Idrop")
+        if self.bflag:
+            hdr += " %10.10s" % "Ibytes"
+        hdr += " %8.8s %5.5s" % ("Opkts", "Oerrs")
+        if self.bflag:
+            hdr += " %10.10s" % "Obytes"
+        hdr += " %5s" % "Coll"
+        if self.dflag:
+            hdr += "  %s" % "Drop"
+        libc.printf("%s\n", hdr)
+        for ifa in ifap:
+            if self.interface is not None and ifa.ifa_name != self.interface:
+                continue
+            sa = ifa.ifa_addr
+            fam = AF_LINK if isinstance(sa, sockaddr_dl) else AF_INET6
+            if self.af != AF_UNSPEC and fam != self.af:
+                continue
+            d = ifa.ifa_data or {}
+            line = "%-*.*s" % (nlen, nlen, ifa.ifa_name)
+            mtu = d.get("ifi_mtu", 0)
+            line += self.show_stat("lu", 6, mtu, bool(mtu))
+            link = network = False
+            if fam == AF_INET6:
+                line += "%-13.13s " % self.netname6(sa, ifa.ifa_netmask)
+                line += "%-17.17s " % self._gni(sa, True)
+                network = True
+            else:
+                m = len("%-13.13s " % ("<Link#%d>" % sa.sdl_index))
+                line += "%-13.13s " % ("<Link#%d>" % sa.sdl_index)
+                n = len(sa.sdl_lladdr)
+                for i, b in enumerate(sa.sdl_lladdr):
+                    if m >= 30:
+                        break
+                    part = "%02x%s" % (b, ":" if i < n - 1 else " ")
+                    line += part
+                    m += len(part)
+                line += " " * max(0, 32 - m)
+                link = True
+            line += self.show_stat("lu", 8, d.get("ifi_ipackets", 0), link or network)
+            line += self.show_stat("lu", 5, d.get("ifi_ierrors", 0), link)
+            line += self.show_stat("lu", 5, d.get("ifi_iqdrops", 0), link)
+            if self.bflag:
+                line += self.show_stat("lu", 10, d.get("ifi_ibytes", 0), link or network)
+            line += self.show_stat("lu", 8, d.get("ifi_opackets", 0), link or network)
+            line += self.show_stat("lu", 5, d.get("ifi_oerrors", 0), link)
+            if self.bflag:
+                line += self.show_stat("lu", 10, d.get("ifi_obytes", 0), link or network)
+            line += self.show_stat("NRSlu", 5, d.get("ifi_collisions", 0), link)
+            if self.dflag:
+                line += self.show_stat("LSlu", 5, d.get("ifi_oqdrops", 0), link)
+            libc.printf("%s\n", line)
+
+    # -- sockets -----------------------------------------------------------------------------------
+    def inet6print(self, addr: bytes, zone: int, port: int, proto: str, numeric: bool) -> str:
+        if addr == IN6ADDR_ANY:
+            name = "*"
+        else:
+            name = self._gni(sockaddr_in6(addr, 0, 0, zone), self.numeric_addr)
+        width = 39 if self.Wflag else (12 if self.Aflag and not numeric else 16)
+        line = "%.*s." % (width, name)
+        serv = None
+        if not numeric and port:
+            try:
+                s = libc.getnameinfo(sockaddr_in6(IN6ADDR_ANY, port),
+                                     libc.NI_DGRAM if proto == "udp6" else 0)[1]
+                serv = s if not s.isdigit() else None
+            except OSError:
+                serv = None
+        if serv is not None or port == 0:
+            line += "%.15s" % (serv if serv is not None else "*")
+        else:
+            line += "%d" % port
+        w = 45 if self.Wflag else (18 if self.Aflag else 22)
+        return "%-*.*s " % (w, w, line)
+
+    def protopr(self, name: str, proto: int, first: list[bool]) -> None:
+        """Sockets of one protocol (inet.c protopr)."""
+        try:
+            if proto == 17:
+                pcbs = libc.sysctlbyname("net.inet.udp.pcblist")
+            else:
+                pcbs = libc.sysctlbyname("net.inet.raw.pcblist")
+        except OSError:
+            return
+        for inp in pcbs:
+            if inp.get("xso_protocol") != proto:
+                continue
+            if not self.aflag and inp["in6p_laddr"] == IN6ADDR_ANY:
+                continue
+            if first[0]:
+                libc.printf("Active Internet connections%s\n",
+                            " (including servers)" if self.aflag else "")
+                w = 18 if self.Aflag and not self.Wflag else 22
+                hdr = "%-5.5s %-6.6s %-6.6s %-*.*s %-*.*s" % (
+                    "Proto", "Recv-Q", "Send-Q", w, w, "Local Address", w, w, "Foreign Address")
+                if not self.xflag:
+                    hdr += " (state)"
+                libc.printf("%s\n", hdr)
+                first[0] = False
+            line = "%-3.3s%-2.2s " % (name, "6 ")
+            line += "%6u %6u " % (inp["so_rcv_cc"], inp["so_snd_cc"])
+            numeric_foreign = self.numeric_port or inp["inp_lport"] != inp["inp_fport"]
+            line += self.inet6print(inp["in6p_laddr"], inp["in6p_lzone"], inp["inp_lport"],
+                                    name + "6" if name == "udp" else name, self.numeric_port)
+            line += self.inet6print(inp["in6p_faddr"], inp["in6p_fzone"], inp["inp_fport"],
+                                    name + "6" if name == "udp" else name, numeric_foreign)
+            libc.printf("%s\n", line)
+
+    # -- statistics ---------------------------------------------------------------------------
+    def fetch(self, name: str) -> Optional[dict]:
+        try:
+            return libc.sysctlbyname(name)
+        except OSError as e:
+            if e.errno != 2:
+                libc.warn("sysctl %s", name)
+            return None
+
+    def ip6_stats(self, name: str) -> None:
+        st = self.fetch("net.inet6.ip6.stats")
+        if st is None:
+            return
+        out = ["%s:\n" % name]
+        s1 = self.sflag <= 1
+
+        def p(f: str, m: str) -> None:
+            if st[f] or s1:
+                out.append(m % (st[f], plural(st[f])))
+
+        def p1a(f: str, m: str) -> None:
+            if st[f] or s1:
+                out.append(m % st[f])
+        p("ip6s_total", "\t%d total packet%s received\n")
+        p1a("ip6s_toosmall", "\t%d with size smaller than minimum\n")
+        p1a("ip6s_tooshort", "\t%d with data size < data length\n")
+        p1a("ip6s_badoptions", "\t%d with bad options\n")
+        p1a("ip6s_badvers", "\t%d with incorrect version number\n")
+        p("ip6s_fragments", "\t%d fragment%s received\n")
+        p("ip6s_fragdropped", "\t%d fragment%s dropped (dup or out of space)\n")
+        p("ip6s_fragtimeout", "\t%d fragment%s dropped after timeout\n")
+        p("ip6s_fragoverflow", "\t%d fragment%s that exceeded limit\n")
+        p("ip6s_reassembled", "\t%d packet%s reassembled ok\n")
+        p("ip6s_delivered", "\t%d packet%s for this host\n")
+        p("ip6s_forward", "\t%d packet%s forwarded\n")
+        p("ip6s_cantforward", "\t%d packet%s not forwardable\n")
+        p("ip6s_redirectsent", "\t%d redirect%s sent\n")
+        p("ip6s_localout", "\t%d packet%s sent from this host\n")
+        p("ip6s_rawout", "\t%d packet%s sent with fabricated ip header\n")
+        p("ip6s_odropped", "\t%d output packet%s dropped due to no bufs, etc.\n")
+        p("ip6s_noroute", "\t%d output packet%s discarded due to no route\n")
+        p("ip6s_fragmented", "\t%d output datagram%s fragmented\n")
+        p("ip6s_ofragments", "\t%d fragment%s created\n")
+        p("ip6s_cantfrag", "\t%d datagram%s that can't be fragmented\n")
+        p("ip6s_badscope", "\t%d packet%s that violated scope rules\n")
+        p("ip6s_notmember", "\t%d multicast packet%s which we don't join\n")
+        hist = st.get("ip6s_nxthist") or []
+        first = True
+        for i, v in enumerate(hist):
+            if v:
+                if first:
+                    out.append("\tInput histogram:\n")
+                    first = False
+                out.append("\t\t%s: %d\n" % (IP6NH.get(i, "#%d" % i), v))
+        out.append("\tMbuf statistics:\n")
+        out.append("\t\t%d one mbuf\n" % st.get("ip6s_m1", 0))
+        first = True
+        for i, v in enumerate(st.get("ip6s_m2m") or []):
+            if v:
+                if first:
+                    out.append("\t\ttwo or more mbuf:\n")
+                    first = False
+                out.append("\t\t\t%s= %d\n" % (libc.if_indextoname(i) or "", v))
+        out.append("\t\t%d one ext mbuf\n" % st.get("ip6s_mext1", 0))
+        out.append("\t\t%d two or more ext mbuf\n" % st.get("ip6s_mext2m", 0))
+        p("ip6s_exthdrtoolong", "\t%d packet%s whose headers are not contiguous\n")
+        p("ip6s_nogif", "\t%d tunneling packet%s that can't find gif\n")
+        p("ip6s_toomanyhdr", "\t%d packet%s discarded because of too many headers\n")
+        p("ip6s_sources_none", "\t%d failure%s of source address selection\n")
+        for key, title in (("ip6s_sources_sameif", "source addresses on an outgoing I/F"),
+                           ("ip6s_sources_otherif", "source addresses on a non-outgoing I/F"),
+                           ("ip6s_sources_samescope", "source addresses of same scope"),
+                           ("ip6s_sources_otherscope",
+                            "source addresses of a different scope"),
+                           ("ip6s_sources_deprecated", "deprecated source addresses")):
+            first = True
+            for i, v in enumerate(st.get(key) or []):
+                if not v:
+                    continue
+                if first:
+                    out.append("\t%s\n" % title)
+                    first = False
+                scope = {1: "interface-local", 2: "link-local", 5: "site-local",
+                         14: "global"}.get(i)
+                if scope is not None:
+                    out.append("\t\t%d %s%s\n" % (v, scope, plural(v)))
+                else:
+                    out.append("\t\t%d addresses scope=%x\n" % (v, i))
+        out.append("\tSource addresses selection rule applied:\n")
+        for i, v in enumerate(st.get("ip6s_sources_rule") or []):
+            if v:
+                out.append("\t\t%d %s\n" % (v, SRCRULE_STR[i] if i < len(SRCRULE_STR) else
+                                            "rule #%d" % i))
+        libc.printf("%s", "".join(out))
+
+    def icmp6_stats(self, name: str) -> None:
+        st = self.fetch("net.inet6.icmp6.stats")
+        if st is None:
+            return
+        out = ["%s:\n" % name]
+        s1 = self.sflag <= 1
+
+        def p(f: str, m: str) -> None:
+            if st.get(f, 0) or s1:
+                out.append(m % (st.get(f, 0), plural(st.get(f, 0))))
+
+        def p_5(f: str, m: str) -> None:
+            if st.get(f, 0) or s1:
+                out.append(m % st.get(f, 0))
+        p("icp6s_error", "\t%d call%s to icmp6_error\n")
+        p("icp6s_canterror", "\t%d error%s not generated in response to an icmp6 message\n")
+        p("icp6s_toofreq", "\t%d error%s not generated because of rate limitation\n")
+        for title, key in (("Output histogram", "icp6s_outhist"),):
+            first = True
+            for i, v in enumerate(st.get(key) or []):
+                if v:
+                    if first:
+                        out.append("\t%s:\n" % title)
+                        first = False
+                    out.append("\t\t%s: %d\n" % (ICMP6NAMES.get(i, "#%d" % i), v))
+        p("icp6s_badcode", "\t%d message%s with bad code fields\n")
+        p("icp6s_tooshort", "\t%d message%s < minimum length\n")
+        p("icp6s_checksum", "\t%d bad checksum%s\n")
+        p("icp6s_badlen", "\t%d message%s with bad length\n")
+        first = True
+        for i, v in enumerate(st.get("icp6s_inhist") or []):
+            if v:
+                if first:
+                    out.append("\tInput histogram:\n")
+                    first = False
+                out.append("\t\t%s: %d\n" % (ICMP6NAMES.get(i, "#%d" % i), v))
+        out.append("\tHistogram of error messages to be generated:\n")
+        p_5("icp6s_odst_unreach_noroute", "\t\t%d no route\n")
+        p_5("icp6s_odst_unreach_admin", "\t\t%d administratively prohibited\n")
+        p_5("icp6s_odst_unreach_beyondscope", "\t\t%d beyond scope\n")
+        p_5("icp6s_odst_unreach_addr", "\t\t%d address unreachable\n")
+        p_5("icp6s_odst_unreach_noport", "\t\t%d port unreachable\n")
+        p_5("icp6s_opacket_too_big", "\t\t%d packet too big\n")
+        p_5("icp6s_otime_exceed_transit", "\t\t%d time exceed transit\n")
+        p_5("icp6s_otime_exceed_reassembly", "\t\t%d time exceed reassembly\n")
+        p_5("icp6s_oparamprob_header", "\t\t%d erroneous header field\n")
+        p_5("icp6s_oparamprob_nextheader", "\t\t%d unrecognized next header\n")
+        p_5("icp6s_oparamprob_option", "\t\t%d unrecognized option\n")
+        p_5("icp6s_oredirect", "\t\t%d redirect\n")
+        p_5("icp6s_ounknown", "\t\t%d unknown\n")
+        p("icp6s_reflect", "\t%d message response%s generated\n")
+        p("icp6s_nd_toomanyopt", "\t%d message%s with too many ND options\n")
+        p("icp6s_nd_badopt", "\t%d message%s with bad ND options\n")
+        p("icp6s_badns", "\t%d bad neighbor solicitation message%s\n")
+        p("icp6s_badna", "\t%d bad neighbor advertisement message%s\n")
+        p("icp6s_badrs", "\t%d bad router solicitation message%s\n")
+        p("icp6s_badra", "\t%d bad router advertisement message%s\n")
+        p("icp6s_badredirect", "\t%d bad redirect message%s\n")
+        p("icp6s_pmtuchg", "\t%d path MTU change%s\n")
+        libc.printf("%s", "".join(out))
+
+    def rip6_stats(self, name: str) -> None:
+        st = self.fetch("net.inet6.ip6.rip6stats")
+        if st is None:
+            return
+        out = ["%s:\n" % name]
+        s1 = self.sflag <= 1
+
+        def p(f: str, m: str) -> None:
+            if st.get(f, 0) or s1:
+                out.append(m % (st.get(f, 0), plural(st.get(f, 0))))
+        p("rip6s_ipackets", "\t%d message%s received\n")
+        p("rip6s_isum", "\t%d checksum calculation%s on inbound\n")
+        p("rip6s_badsum", "\t%d message%s with bad checksum\n")
+        p("rip6s_nosock", "\t%d message%s dropped due to no socket\n")
+        p("rip6s_nosockmcast", "\t%d multicast message%s dropped due to no socket\n")
+        p("rip6s_fullsock", "\t%d message%s dropped due to full socket buffers\n")
+        delivered = (st.get("rip6s_ipackets", 0) - st.get("rip6s_badsum", 0)
+                     - st.get("rip6s_nosock", 0) - st.get("rip6s_nosockmcast", 0)
+                     - st.get("rip6s_fullsock", 0))
+        if delivered or s1:
+            out.append("\t%d delivered\n" % delivered)
+        p("rip6s_opackets", "\t%d datagram%s output\n")
+        libc.printf("%s", "".join(out))
+
+    def udp_stats(self, name: str) -> None:
+        st = self.fetch("net.inet.udp.stats")
+        if st is None:
+            return
+        out = ["%s:\n" % name]
+        s1 = self.sflag <= 1
+
+        def p(f: str, m: str) -> None:
+            if st.get(f, 0) or s1:
+                out.append(m % (st.get(f, 0), plural(st.get(f, 0))))
+
+        def p1a(f: str, m: str) -> None:
+            if st.get(f, 0) or s1:
+                out.append(m % st.get(f, 0))
+        p("udps_ipackets", "\t%d datagram%s received\n")
+        p1a("udps_hdrops", "\t%d with incomplete header\n")
+        p1a("udps_badlen", "\t%d with bad data length field\n")
+        p1a("udps_badsum", "\t%d with bad checksum\n")
+        p1a("udps_nosum", "\t%d with no checksum\n")
+        p1a("udps_noport", "\t%d dropped due to no socket\n")
+        p("udps_noportbcast", "\t%d broadcast/multicast datagram%s undelivered\n")
+        p1a("udps_fullsock", "\t%d dropped due to full socket buffers\n")
+        p1a("udpps_pcbhashmiss", "\t%d not for hashed pcb\n")
+        delivered = (st.get("udps_ipackets", 0) - st.get("udps_hdrops", 0)
+                     - st.get("udps_badlen", 0) - st.get("udps_badsum", 0)
+                     - st.get("udps_noport", 0) - st.get("udps_noportbcast", 0)
+                     - st.get("udps_fullsock", 0))
+        if delivered or s1:
+            out.append("\t%d delivered\n" % delivered)
+        p("udps_opackets", "\t%d datagram%s output\n")
+        p("udps_filtermcast", "\t%d time%s multicast source filter matched\n")
+        libc.printf("%s", "".join(out))
+
+
+# protox: name -> (PCB protocol for -a, stats routine name), in FreeBSD's order
+INET_PROTOX = [("udp", 17, "udp_stats"), ("ip", 255, None), ("icmp", 1, None),
+               ("igmp", 2, None)]
+INET6_PROTOX = [("udp", 17, "udp_stats"), ("ip6", 255, "ip6_stats"),
+                ("icmp6", 58, "icmp6_stats"), ("pim6", 103, None), ("rip6", 255, "rip6_stats")]
+KNOWN = {name for name, _p, _s in INET_PROTOX + INET6_PROTOX} | {"tcp", "sctp", "ipsec6",
+                                                                   "ipsec", "carp", "pfsync",
+                                                                   "divert", "arp", "ipcomp",
+                                                                   "esp", "ah", "pim"}
+
+
+def _atoi(s: str) -> int:
+    n = 0
+    for c in s:
+        if not c.isdigit():
+            break
+        n = n * 10 + int(c)
+    return n
+
+
+def usage() -> int:
+    libc.fprintf(stderr, "%s\n" * 12 % (
+        "usage: netstat [-46AaLnRSTWx] [-f protocol_family | -p protocol]\n"
+        "               [-M core] [-N system]",
+        "       netstat -i | -I interface [-46abdhnW] [-f address_family]\n"
+        "               [-M core] [-N system]",
+        "       netstat -w wait [-I interface] [-46d] [-M core] [-N system] [-q howmany]",
+        "       netstat -s [-s] [-46z] [-f protocol_family | -p protocol]\n"
+        "               [-M core] [-N system]",
+        "       netstat -i | -I interface [-46s] [-f protocol_family | -p protocol]\n"
+        "               [-M core] [-N system]",
+        "       netstat -m [-M core] [-N system]",
+        "       netstat -B [-I interface]",
+        "       netstat -r [-46AanW] [-f address_family] [-M core] [-N system]",
+        "       netstat -rs [-s] [-M core] [-N system]",
+        "       netstat -g [-46W] [-f address_family] [-M core] [-N system]",
+        "       netstat -gs [-46s] [-f address_family] [-M core] [-N system]",
+        "       netstat -Q"))
+    libc.exit(1)
+    return 1
+
+
+def main(argv: list[str]) -> int:
+    ns = Netstat()
+    opts, args = libc.getopt(argv, "46AaBbdF:f:ghI:iLlM:mN:np:Qq:RrSTsuWw:xz")
+    for o, a in opts:
+        if o == "4":
+            libc.errx(1, "IPv4 support is not compiled in")
+        elif o == "6":
+            ns.af = AF_INET6
+        elif o == "A":
+            ns.Aflag = True
+        elif o == "a":
+            ns.aflag = True
+        elif o == "b":
+            ns.bflag = True
+        elif o == "d":
+            ns.dflag = True
+        elif o == "F":
+            if (a or "") not in ("0",):
+                libc.errx(1, "%s: invalid fib", a)
+        elif o == "f":
+            fam = {"inet": AF_INET, "inet6": AF_INET6, "unix": AF_UNIX, "link": AF_LINK}.get(
+                a or "")
+            if fam is None:
+                libc.errx(1, "%s: unknown address family", a)
+                return 1
+            ns.af = fam
+        elif o == "h":
+            ns.hflag = True
+        elif o == "I":
+            ns.iflag = True
+            ns.interface = a
+        elif o == "i":
+            ns.iflag = True
+        elif o == "L":
+            ns.Lflag = True
+        elif o == "n":
+            ns.numeric_addr = ns.numeric_port = True
+        elif o == "p":
+            if a not in KNOWN:
+                libc.errx(1, "%s: unknown or uninstrumented protocol", a)
+                return 1
+            ns.pflag = True
+            ns.proto = a
+        elif o == "r":
+            ns.rflag = True
+        elif o == "s":
+            ns.sflag += 1
+        elif o == "S":
+            ns.numeric_addr = True
+        elif o == "u":
+            ns.af = AF_UNIX
+        elif o in ("W", "l"):
+            ns.Wflag = True
+        elif o == "T":
+            ns.Tflag = True
+        elif o == "x":
+            ns.xflag = True
+        elif o == "z":
+            ns.zflag = True
+        elif o in ("B", "g", "m", "Q", "R", "M", "N", "q", "w"):
+            pass
+        else:
+            return usage()
+    if args and args[0][:1].isdigit() and _atoi(args[0]) <= 0:
+        return usage()                      # BACKWARD_COMPATIBILITY: "netstat 1"
+    if ns.xflag and ns.Tflag:
+        libc.errx(1, "-x and -T are incompatible, pick one.")
+    if ns.iflag and not ns.sflag:
+        ns.intpr()
+        return 0
+    if ns.rflag:
+        if ns.sflag:
+            libc.printf("routing:\n"
+                        "\t0 bad routing redirects\n"
+                        "\t0 dynamically created routes\n"
+                        "\t0 new gateways due to redirects\n"
+                        "\t0 destinations found unreachable\n"
+                        "\t0 uses of a wildcard route\n"
+                        "\t0 routes not in table but not freed\n")
+        else:
+            ns.routepr()
+        return 0
+    table: list[tuple[str, int, Optional[str]]] = []
+    if ns.af in (AF_INET, AF_UNSPEC):
+        table += INET_PROTOX
+    if ns.af in (AF_INET6, AF_UNSPEC):
+        table += [t for t in INET6_PROTOX if not (t[0] == "udp" and ns.af == AF_UNSPEC)]
+    if ns.proto is not None:
+        table = [t for t in INET_PROTOX + INET6_PROTOX if t[0] == ns.proto][:1] or \
+            [(ns.proto, -1, None)]
+    first = [True]
+    for name, proto, stats in table:
+        if ns.sflag:
+            if stats is None:
+                if ns.pflag:
+                    libc.printf("%s: no stats routine\n", name)
+                continue
+            fn: Callable[[str], None] = getattr(ns, stats)
+            fn(name)
+        else:
+            if proto < 0:
+                if ns.pflag:
+                    libc.printf("%s: no PCB routine\n", name)
+                continue
+            ns.protopr(name, proto, first)
+    return 0
