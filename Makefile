@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_em_path.py
+	$(PY) bench/bench_ping6.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -199,7 +199,8 @@ def main(argv=None) -> int:
           f"({e['us_per_rt']:.1f} µs each)")
     print(f"scapy build+parse of request and reply:           {s['per_s']:,.0f} round trips/s "
           f"({s['us_per_rt']:.1f} µs each)")
-    print(f"  ping6 is {res['ping6_vs_scapy']:.1f}x scapy, echoloop {res['echoloop_vs_scapy']:.1f}x")
+    print(f"  ping6 is {res['ping6_vs_scapy']:.1f}x scapy, "
+          f"echoloop {res['echoloop_vs_scapy']:.1f}x")
     print(f"boot of {b['hosts']} hosts on one segment: {b['wall_s']:.2f} s wall until all "
           f"{b['addresses']} addresses are preferred ({b['wall_until_rc_done_s']:.2f} s until "
           f"every /etc/rc is done; {b['virtual_s']:.1f} s virtual)")

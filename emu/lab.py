@@ -25,8 +25,10 @@ or is built in code::
 Where this meets the process layer of the kernel (kernel/kern), each in one
 function below: :func:`program_table` (``userland.programs``),
 :func:`kernel_config` (``KernelConfig.programs``), :func:`seed_filesystem`
-(``kernel.kern.vfs.vfs_seed``), :meth:`Lab.start_command` (``Kernel.spawn``)
-with :func:`proc_status` and :func:`send_signal` (``kill``).
+(``kernel.kern.vfs.vfs_seed``), :meth:`Lab._start_init` (``Kernel.start_init``:
+a host with an image boots /sbin/init, which runs /etc/rc; :meth:`Lab.boot`
+waits for every /etc/rc), :meth:`Lab.start_command` (``Kernel.spawn``) with
+:func:`proc_status` and :func:`send_signal` (``kill``).
 """
 from __future__ import annotations
 

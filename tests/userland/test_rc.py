@@ -39,7 +39,8 @@ def test_hosts_boot_from_rc_conf_with_static_and_link_local_addresses_past_dad()
         status, out = lab.run_command(host, "ifconfig em0")
         assert status == 0
         lines = out.splitlines()
-        assert lines[0] == "em0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500"
+        assert lines[0] == ("em0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> "
+                            "metric 0 mtu 1500")
         assert f"\tinet6 2001:db8:1::{last} prefixlen 64" in lines     # no "tentative": DAD done
         ll = [l for l in lines if l.startswith("\tinet6 fe80::")]
         assert len(ll) == 1 and "tentative" not in ll[0] and ll[0].endswith("scopeid 0x2")
@@ -171,7 +172,8 @@ CORPUS = [
 
 @pytest.mark.parametrize("text", CORPUS)
 def test_userland_reader_agrees_with_the_front(text):
-    assert parse_rcconf(text, "rc.conf", {"a": "A"}) == {"a": "A", **emu_parse(text, "rc.conf", {"a": "A"}).vars}
+    env = {"a": "A"}
+    assert parse_rcconf(text, "rc.conf", env) == {**env, **emu_parse(text, "rc.conf", env).vars}
 
 
 @pytest.mark.parametrize("path", ["images/base/etc/defaults/rc.conf", "images/host/etc/rc.conf",

@@ -55,7 +55,7 @@ def test_rfc4861_6_3_7_rtsol_sends_three_solicitations_4s_apart_after_a_random_d
     times = [t for t, _ in rs]
     assert 0 <= times[0] - t0 <= 1 * SEC + 10 * MS
     assert [b - a for a, b in zip(times, times[1:])] == [4 * SEC, 4 * SEC]
-    assert lab.sched.now - times[2] == 1 * SEC                # then waits MAX_RTR_SOLICITATION_DELAY
+    assert lab.sched.now - times[2] == 1 * SEC        # then waits MAX_RTR_SOLICITATION_DELAY
     for _, f in rs:
         assert f[:6] == bytes.fromhex("333300000002")         # ff02::2
         assert f[21] == 255                                   # hop limit

@@ -46,7 +46,8 @@ from kernel.wire.in6_var import (IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, ND6_IFF_A
 from kernel.wire.ip6 import IPPROTO_ICMPV6
 from kernel.wire.net_if import (IFF, IFM_ACTIVE, IFM_AVALID, ifmediareq, ifreq)
 from kernel.wire.poll import POLLIN, pollfd
-from kernel.wire.route import (AF_LINK, IF_MSGHDR_LEN, PF_ROUTE, RTM_IFINFO, if_msghdr, rt_msg_common)
+from kernel.wire.route import (AF_LINK, IF_MSGHDR_LEN, PF_ROUTE, RTM_IFINFO, if_msghdr,
+                               rt_msg_common)
 from kernel.wire.signal import SIGUSR1
 from kernel.wire.socket import AF_INET6, SOCK_DGRAM, SOCK_RAW, msghdr
 from kernel.wire.sockio import SIOCGIFFLAGS, SIOCGIFMEDIA, SIOCSIFFLAGS
