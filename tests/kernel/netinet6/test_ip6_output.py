@@ -22,23 +22,6 @@ A_ADDR, B_ADDR = "2001:db8::a", "2001:db8::b"
 SA, SB = A(A_ADDR), A(B_ADDR)
 
 
-@pytest.fixture
-def net(monkeypatch):
-    n = Net6(monkeypatch)
-    n.segment("lan0")
-    a = n.host("a", "lan0")
-    b = n.host("b", "lan0")
-    for h, g, ll in ((a, A_ADDR, "fe80::a"), (b, B_ADDR, "fe80::b")):
-        h.addr(g)
-        h.addr(ll)
-    a.neighbor(B_ADDR, b)
-    b.neighbor(A_ADDR, a)
-    a.neighbor("fe80::b", b)
-    b.neighbor("fe80::a", a)
-    n.run()
-    n.a, n.b = a, b
-    yield n
-    assert n.panics() == []
 
 
 def fragments(pkts):
