@@ -199,6 +199,7 @@ EM_TX_CLEANUP_THRESHOLD_DIV = 8
 MAX_NUM_MULTICAST_ADDRESSES = 128
 MAX_JUMBO_FRAME_SIZE = 0x3F00     # 16128 (FreeBSD): within §7.2's 16288 and §3.3's 16384
 ETHER_VLAN_ENCAP_LEN = 4
+EM_MAX_INTR_LOOP = 8  # ICR reads per em_intr before it yields (FreeBSD 6 loops unbounded)
 EM_EERD_POLL = 100    # bounded DONE poll; the model completes at once (§4)
 EM_RESET_POLL = 100
 # Interrupt throttling: FreeBSD's MAX_INTS_PER_SEC = 8000 -> ITR = 10^9 / (8000 * 256) = 488.
@@ -761,22 +762,34 @@ def em_rxeof(sc: em_softc) -> int:
 # interrupt
 # ---------------------------------------------------------------------------
 def em_intr(sc: em_softc) -> None:
-    """Read ICR (cleared by the read, §6.1); 0 means the interrupt is not ours."""
+    """Read ICR (cleared by the read, §6.1) until it reads 0, as FreeBSD 6's em_intr.
+
+    A first read of 0 means the interrupt is not ours.  Causes raised while the
+    handler runs — TXDW from a reply the stack sent from em_rxeof, a frame that
+    came in meanwhile — are taken in the same invocation, so they cost no
+    second interrupt (and no ITR-delayed one).  The loop is bounded so that a
+    device stuck asserting a cause cannot hold the CPU.
+    """
     if sc.detached:
         return
-    reg_icr = sc.read_4(E1000_ICR)
+    read_4 = sc.read_4
+    reg_icr = read_4(E1000_ICR)
     if not reg_icr:
         sc.stray_intr += 1
         return
-    if reg_icr & E1000_ICR_LSC:
-        sc.link_irq += 1
-        em_update_link_status(sc)
-    if not sc.running:
-        return
-    if reg_icr & E1000_ICR_RXO:
-        sc.rx_overruns += 1
-    em_rxeof(sc)
-    em_txeof(sc)
+    for _ in range(EM_MAX_INTR_LOOP):
+        if reg_icr & E1000_ICR_LSC:
+            sc.link_irq += 1
+            em_update_link_status(sc)
+        if not sc.running:
+            return
+        if reg_icr & E1000_ICR_RXO:
+            sc.rx_overruns += 1
+        em_rxeof(sc)
+        em_txeof(sc)
+        reg_icr = read_4(E1000_ICR)
+        if not reg_icr:
+            break
     if sc.ifp.if_snd.q and not sc.oactive:
         em_start(sc.ifp)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import traceback
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from emu.bus import PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, IrqLine, PciBus, PciDevice
 from emu.memory import GuestMemory
@@ -107,10 +107,10 @@ class Platform:
         return self.sched.now
 
     def call_at(self, when: int, fn: Callable, *arg) -> object:
-        return self.sched.call_at(when, self._m.guard(fn), *arg)
+        return self.sched.call_at(when, self._m.run_guarded, (fn, arg))
 
     def call_later(self, delay: int, fn: Callable, *arg) -> object:
-        return self.sched.call_later(delay, self._m.guard(fn), *arg)
+        return self.sched.call_later(delay, self._m.run_guarded, (fn, arg))
 
     @staticmethod
     def cancel(ev: object) -> None:
@@ -191,17 +191,23 @@ class Machine:
             self._schedule_intr(line)
 
     # -- kernel execution guard -----------------------------------------------
+    def run_guarded(self, call: tuple) -> Any:
+        """Run kernel work ``(fn, args)`` scheduled on the lab clock, so that an
+        unexpected exception panics this host only (the others run on)."""
+        if self.panicked is not None:
+            return None
+        fn, args = call
+        try:
+            return fn(*args)
+        except Exception:  # noqa: BLE001
+            self.panic(f"{getattr(fn, '__qualname__', fn)}: unexpected exception",
+                       traceback.format_exc())
+            return None
+
     def guard(self, fn: Callable) -> Callable:
-        """Wrap kernel work scheduled on the lab clock so that it can panic this host."""
+        """``fn`` wrapped like :meth:`run_guarded`, for callers that want a callable."""
         def run(*args):
-            if self.panicked is not None:
-                return None
-            try:
-                return fn(*args)
-            except Exception:  # noqa: BLE001
-                self.panic(f"{getattr(fn, '__qualname__', fn)}: unexpected exception",
-                           traceback.format_exc())
-                return None
+            return self.run_guarded((fn, args))
         return run
 
     def panic(self, msg: str, tb: str = "") -> None:

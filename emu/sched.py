@@ -26,39 +26,34 @@ SEC = 1_000_000_000
 _NOARG = object()
 
 
-class Event:
-    """A handle to a scheduled callback; pass it to :meth:`Scheduler.cancel`."""
+# An event is a list ``[when, seq, fn, arg]``: the heap orders lists in C by
+# (when, seq) — seq is unique, so fn is never compared — and building a list
+# costs a fraction of an object with an __init__.  Cancelling sets fn to None;
+# the event stays in the heap and is skipped when it comes up.
+Event = list
+_WHEN, _SEQ, _FN, _ARG = range(4)
 
-    __slots__ = ("when", "seq", "fn", "arg", "cancelled")
 
-    def __init__(self, when: int, seq: int, fn: Callable, arg: Any) -> None:
-        self.when = when
-        self.seq = seq
-        self.fn = fn
-        self.arg = arg
-        self.cancelled = False
+def event_when(ev: Event) -> int:
+    """The virtual time an event is (was) due."""
+    return ev[_WHEN]
 
-    def __lt__(self, other: "Event") -> bool:  # heap order: (time, insertion order)
-        return (self.when, self.seq) < (other.when, other.seq)
 
-    def __repr__(self) -> str:
-        name = getattr(self.fn, "__qualname__", repr(self.fn))
-        return f"<Event t={self.when} #{self.seq} {name}{' cancelled' if self.cancelled else ''}>"
+def event_cancelled(ev: Event) -> bool:
+    return ev[_FN] is None
 
 
 class Scheduler:
     """Virtual clock plus event heap.
 
-    ``call_at``/``call_later`` return an :class:`Event`; ``cancel`` marks it dead
-    (it is skipped when popped).  ``run_until``, ``run_for`` and
+    ``call_at``/``call_later`` return an event handle; ``cancel`` kills it (it
+    is skipped when popped).  ``run_until``, ``run_for`` and
     ``run_until_idle`` advance the clock; the clock never goes backwards.
     """
 
     def __init__(self, seed: int = 0) -> None:
         self.now: int = 0
-        # (when, seq, event): tuples, so the heap compares in C (an Event's own
-        # __lt__ is a Python call, about a fifth of a ping6 round trip's events)
-        self._heap: list[tuple[int, int, Event]] = []
+        self._heap: list[Event] = []
         self._seq = 0
         self.seed = seed
         self.rng = random.Random(seed)
@@ -71,24 +66,29 @@ class Scheduler:
 
     # -- scheduling ---------------------------------------------------------
     def call_at(self, when: int, fn: Callable, arg: Any = _NOARG) -> Event:
-        if when < self.now:
-            when = self.now
-        self._seq += 1
-        when = int(when)
-        ev = Event(when, self._seq, fn, arg)
-        heapq.heappush(self._heap, (when, self._seq, ev))
+        now = self.now
+        if when < now:
+            when = now
+        elif type(when) is not int:
+            when = int(when)
+        self._seq = seq = self._seq + 1
+        ev = [when, seq, fn, arg]
+        heapq.heappush(self._heap, ev)
         return ev
 
     def call_later(self, delay: int, fn: Callable, arg: Any = _NOARG) -> Event:
-        return self.call_at(self.now + max(0, int(delay)), fn, arg)
+        return self.call_at(self.now + (int(delay) if delay > 0 else 0), fn, arg)
 
     def call_soon(self, fn: Callable, arg: Any = _NOARG) -> Event:
-        return self.call_at(self.now, fn, arg)
+        self._seq = seq = self._seq + 1
+        ev = [self.now, seq, fn, arg]
+        heapq.heappush(self._heap, ev)
+        return ev
 
     @staticmethod
     def cancel(ev: Optional[Event]) -> None:
         if ev is not None:
-            ev.cancelled = True
+            ev[_FN] = None
 
     def stop(self) -> None:
         """Make the running ``run_*`` call return after the current event."""
@@ -98,42 +98,49 @@ class Scheduler:
     def next_time(self) -> Optional[int]:
         """Time of the next live event, or None if the queue is empty."""
         heap = self._heap
-        while heap and heap[0][2].cancelled:
+        while heap and heap[0][_FN] is None:
             heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        return heap[0][_WHEN] if heap else None
 
     def pending(self) -> int:
-        return sum(1 for e in self._heap if not e[2].cancelled)
+        return sum(1 for e in self._heap if e[_FN] is not None)
 
     # -- running ------------------------------------------------------------
     def _run(self, limit: Optional[int], max_events: Optional[int]) -> int:
         heap = self._heap
         pop = heapq.heappop
+        noarg = _NOARG
         n = 0
         self._stop = False
         self._running = True
+        if max_events is None:
+            max_events = -1
         try:
             while heap:
-                when, _seq, ev = heap[0]
-                if ev.cancelled:
+                ev = heap[0]
+                fn = ev[2]
+                if fn is None:
                     pop(heap)
                     continue
+                when = ev[0]
                 if limit is not None and when > limit:
                     break
                 pop(heap)
                 self.now = when
-                ev.cancelled = True  # a fired event is dead: cancel() is a no-op
+                ev[2] = None             # a fired event is dead: cancel() is a no-op
+                arg = ev[3]
                 try:
-                    if ev.arg is _NOARG:
-                        ev.fn()
+                    if arg is noarg:
+                        fn()
                     else:
-                        ev.fn(ev.arg)
+                        fn(arg)
                 except BaseException as exc:  # noqa: BLE001 - routed to handler
                     if self.on_error is None or isinstance(exc, (KeyboardInterrupt, SystemExit)):
                         raise
+                    ev[2] = fn
                     self.on_error(exc, ev)
                 n += 1
-                if self._stop or (max_events is not None and n >= max_events):
+                if n == max_events or self._stop:
                     break
         finally:
             self._running = False

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Callable, Optional, Protocol, Union
 
 from emu.bus import PciDevice
+from emu.sched import Scheduler
 from emu.devices.em_regs import (
     BAR0_SIZE, BPRC, CTRL, CTRL_LRST, CTRL_RST, CTRL_SLU, EEPROM_CHECKSUM_WORD,
     EEPROM_SUM, EEPROM_WORDS, EERD, EERD_ADDR_SHIFT, EERD_DATA_SHIFT, EERD_DONE,
@@ -144,8 +145,7 @@ class E1000(PciDevice):
     def reset(self) -> None:
         """Power-on / CTRL.RST: every register to its reset value, EEPROM -> RA[0]."""
         for ev in (self._rxt_ev, self._itr_ev):
-            if ev is not None:
-                ev.cancelled = True
+            Scheduler.cancel(ev)
         self._rxt_ev = None
         self._itr_ev = None
         self._rxt_deadline = 0
@@ -243,7 +243,7 @@ class E1000(PciDevice):
     def _w_itr(self, off: int, val: int) -> None:
         self.regs[_ITR] = val & 0xFFFF
         if self._itr_ev is not None:
-            self._itr_ev.cancelled = True
+            Scheduler.cancel(self._itr_ev)
             self._itr_ev = None
         self.update_irq()
 
@@ -352,10 +352,15 @@ class E1000(PciDevice):
                 self.trace("em_intr", dev=self.name, icr=regs[_ICR])
             if self.irq is not None:
                 self.irq.set(True)
-        elif self._irq_level:
-            self._irq_level = False
-            if self.irq is not None:
-                self.irq.set(False)
+        else:
+            if self._itr_ev is not None:
+                # Nothing left to signal: the throttled assertion is not needed.
+                Scheduler.cancel(self._itr_ev)
+                self._itr_ev = None
+            if self._irq_level:
+                self._irq_level = False
+                if self.irq is not None:
+                    self.irq.set(False)
 
     def _itr_expired(self) -> None:
         self._itr_ev = None

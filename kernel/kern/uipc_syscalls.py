@@ -223,7 +223,7 @@ def sys_recvmsg(td: "proc", s: int, msg: msghdr, flags: int = 0) -> int:
         raise oserror(EINVAL)
     try:
         iov = msg.msg_iov
-        n = sum(len(b) for b in iov)
+        n = len(iov[0]) if len(iov) == 1 else sum(len(b) for b in iov)
         controllen = int(msg.msg_controllen)
     except (AttributeError, TypeError, ValueError):
         raise oserror(EFAULT) from None

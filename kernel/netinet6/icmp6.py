@@ -26,7 +26,8 @@ from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, mbuf
 from kernel.net.route import rt_pmtu_update, rtalloc1
 from kernel.netinet6.ip6_input import in6_ifaddr_for
 from kernel.netinet6.ip6_output import _scoped, ip6_output
-from kernel.netinet6.ip6_var import ia_addr_of, ip6ctlparam, netinet6_func, netinet6_mod
+from kernel.netinet6 import in6_src as _in6_src, nd6 as _nd6, raw_ip6 as _raw_ip6
+from kernel.netinet6.ip6_var import ip6ctlparam, netinet6_func
 from kernel.wire.icmp6 import (ICMP6_DST_UNREACH, ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST,
                                ICMP6_HDR_LEN, ICMP6_PACKET_TOO_BIG, ICMP6_PARAM_PROB,
                                ICMP6_PARAMPROB_NEXTHEADER, ICMP6_PARAMPROB_OPTION,
@@ -167,8 +168,11 @@ def icmp6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         if code != 0:
             st.icp6s_badcode += 1
             return IPPROTO_DONE
-        icmp6_rip6_input(k, m, off)
-        n = m.m_dup() if _raw_listeners(k) else m
+        if k.rip6_pcbs:
+            _raw_ip6.icmp6_rip6_input(k, m, off)
+            n = m.m_dup()
+        else:
+            n = m
         # RFC 4443 4.2: the reply carries the identifier, sequence number and
         # data of the request.
         n.buf[n.off + off] = ICMP6_ECHO_REPLY
@@ -181,7 +185,8 @@ def icmp6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         if code != 0:
             st.icp6s_badcode += 1
             return IPPROTO_DONE
-        icmp6_rip6_input(k, m, off)
+        if k.rip6_pcbs:
+            _raw_ip6.icmp6_rip6_input(k, m, off)
         return IPPROTO_DONE
 
     if itype < 128:
@@ -296,53 +301,27 @@ def icmp6_mtudisc_update(k: "Kernel", ip6cp: ip6ctlparam) -> None:
 
 # -- raw sockets (raw_ip6.c delivers; here only the hook) ---------------------------------------------
 def _raw_listeners(k: "Kernel") -> bool:
-    return bool(getattr(k, "rip6_pcbs", None))
+    return bool(k.rip6_pcbs)
 
 
 def icmp6_rip6_input(k: "Kernel", m: mbuf, off: int) -> None:
     """Deliver to raw ICMPv6 sockets, through their ICMP6_FILTER (RFC 3542 3.2)."""
-    if _raw_listeners(k):
-        fn = netinet6_func("raw_ip6", "icmp6_rip6_input")
-        if fn is not None:
-            fn(k, m, off)
+    if k.rip6_pcbs:
+        _raw_ip6.icmp6_rip6_input(k, m, off)
 
 
 # -- output: reflect, errors -----------------------------------------------------------------------
 def icmp6_selectsrc(k: "Kernel", dst: bytes, zone: int, ifp: Any) -> Optional[bytes]:
-    """A source address for an ICMPv6 message to ``dst`` (RFC 4443 2.2 (b)):
-    ``in6_selectsrc`` when in6_src.py exists, else an address of the outgoing
-    interface (``in6_ifawithifp``)."""
-    sel = netinet6_func("in6_src", "in6_selectsrc")
-    if sel is not None:
-        r = sel(k, dst, zone, ifp=ifp)
-        if isinstance(r, tuple):
-            r = r[0]
-        if r is not None:
-            return getattr(r, "sin6_addr", r)
-        return None
-    outif = ifp
-    if outif is None or not in6_is_scoped(dst):
-        rt = rtalloc1(k, dst, zone)
-        if rt is not None and rt.rt_ifp is not None:
-            outif = rt.rt_ifp
-    if outif is None and zone:
-        outif = next((i for i in k.ifnet if i.if_index == zone), None)
-    if outif is None:
-        return None
-    f = netinet6_func("in6", "in6_ifawithifp")
-    ia = f(outif, dst) if f is not None else None
-    return ia_addr_of(ia) if ia is not None else None
+    """A source address for an ICMPv6 message to ``dst`` (RFC 4443 2.2 (b))."""
+    return _in6_src.in6_selectsrc(k, dst, zone, ifp=ifp)
 
 
 def _selecthlim(k: "Kernel", ifp: Any) -> int:
     """KAME in6_selecthlim: the interface's CurHopLimit from RAs, else net.inet6.ip6.hlim."""
     if ifp is not None:
-        nd6 = netinet6_mod("nd6")
-        ndi = getattr(nd6, "ND_IFINFO", None) if nd6 is not None else None
-        if ndi is not None and getattr(k, "nd6", None) is not None:
-            chlim = getattr(ndi(ifp), "chlim", 0)
-            if chlim:
-                return chlim
+        chlim = _nd6.ND_IFINFO(ifp).chlim
+        if chlim:
+            return chlim
     return k.ip6.ip6_defhlim
 
 

@@ -90,7 +90,7 @@ def _st(k: "Kernel") -> in6_state:
 def in6ifa_ifwithaddr(k: "Kernel", addr: bytes, zone: int) -> Optional[in6_ifaddr]:
     """The address ``addr`` if it is one of ours: for a scoped address only on
     the interface ``zone`` names (RFC 4007); ``zone`` 0 matches any interface."""
-    lst = _st(k).in6_ifaddrhash.get(bytes(addr))
+    lst = k.in6.in6_ifaddrhash.get(addr if type(addr) is bytes else bytes(addr))
     if not lst:
         return None
     if zone == 0 or not in6_is_scoped(addr):
@@ -163,10 +163,7 @@ def in6_ifawithifp(ifp: Any, dst: bytes) -> Optional[in6_ifaddr]:
 # -- multicast groups (link layer only until MLD) ------------------------------------------
 def in6m_lookup(ifp: Any, addr: bytes) -> Optional[in6_multi]:
     """Have we joined group ``addr`` on ``ifp``?"""
-    st = getattr(ifp.kernel, "in6", None)
-    if st is None:
-        return None
-    return st.in6_multi.get((ifp.if_index, bytes(addr)))
+    return ifp.kernel.in6.in6_multi.get((ifp.if_index, addr if type(addr) is bytes else bytes(addr)))
 
 
 def in6_addmulti(ifp: Any, addr: bytes) -> Optional[in6_multi]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.net.route import route_in6
 from kernel.netinet6.ip6_input import in6_ifaddr_for
-from kernel.netinet6.ip6_var import netinet6_func
+from kernel.netinet6 import in6 as _in6, in6_src as _in6_src, scope6 as _scope6
 from kernel.wire import errno
 from kernel.wire.in6 import IN6ADDR_ANY, IN6ADDR_LOOPBACK, in6_is_scoped, sockaddr_in6
 
@@ -121,10 +121,8 @@ def in6_pcbdetach(inp: in6pcb) -> None:
         info.ipi_list.remove(inp)
     im6o = inp.in6p_moptions
     if im6o is not None and im6o.im6o_memberships:
-        leave = netinet6_func("in6", "in6_leavegroup")
         for group, ifp in list(im6o.im6o_memberships):
-            if leave is not None:
-                leave(ifp, group)
+            _in6.in6_leavegroup(ifp, group)
         im6o.im6o_memberships.clear()
     so = inp.in6p_socket
     if so is not None and so.so_pcb is inp:
@@ -133,12 +131,7 @@ def in6_pcbdetach(inp: in6pcb) -> None:
 
 def in6_checkzone(k: "Kernel", sa6: sockaddr_in6) -> tuple[int, sockaddr_in6]:
     """The zone of a socket address (scope6.c's ``sa6_embedscope``): (errno, sa6)."""
-    f = netinet6_func("scope6", "sa6_embedscope")
-    if f is not None:
-        return f(k, sa6)
-    if in6_is_scoped(sa6.sin6_addr) and sa6.sin6_addr != IN6ADDR_LOOPBACK and not sa6.sin6_scope_id:
-        return errno.EADDRNOTAVAIL, sa6
-    return 0, sa6
+    return _scope6.sa6_embedscope(k, sa6)
 
 
 def in6_fillzone(inp: in6pcb, sa6: sockaddr_in6, pktinfo: Any = None) -> sockaddr_in6:
@@ -234,27 +227,19 @@ def in6_pcbladdr(inp: in6pcb, k: "Kernel", dst: bytes, zone: int) -> tuple[int, 
     """The local address to use towards ``dst`` (in6_selectsrc): (errno, address)."""
     if inp.in6p_laddr != IN6ADDR_ANY:
         return 0, inp.in6p_laddr
-    sel = netinet6_func("in6_src", "in6_selectsrc")
-    src = None
     ifp = None
-    if sel is not None:
+    if dst[0] == 0xFF:
         im6o = inp.in6p_moptions
-        if dst[0] == 0xFF and im6o is not None:
+        if im6o is not None:
             ifp = im6o.im6o_multicast_ifp
-        src = sel(k, dst, zone, ifp=ifp)
-        if isinstance(src, tuple):
-            src = src[0]
-    else:
-        from kernel.netinet6.icmp6 import icmp6_selectsrc
-        src = icmp6_selectsrc(k, dst, zone, None)
+    src = _in6_src.in6_selectsrc(k, dst, zone, ifp=ifp)
     if src is None:
         # FreeBSD's in6_selectsrc: no route to the destination is EHOSTUNREACH
         # (in6_selectif), a route without a usable address EADDRNOTAVAIL.
-        outif = netinet6_func("in6_src", "in6_outif")
-        if ifp is None and outif is not None and outif(k, dst, zone) is None:
+        if ifp is None and _in6_src.in6_outif(k, dst, zone) is None:
             return errno.EHOSTUNREACH, IN6ADDR_ANY
         return errno.EADDRNOTAVAIL, IN6ADDR_ANY
-    return 0, getattr(src, "sin6_addr", src)
+    return 0, src
 
 
 def in6_pcbconnect(inp: in6pcb, nam: Any, k: "Kernel", noport: bool = False) -> int:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, mbuf
 from kernel.net.if_ethersubr import ether_register
-from kernel.netinet6.ip6_var import (ip6_vars, ip6stat, ia_addr_of, netinet6_mod, rip6stat)
+from kernel.netinet6 import in6 as _in6, nd6 as _nd6
+from kernel.netinet6.ip6_var import ip6_vars, ip6stat, ia_addr_of, rip6stat
 from kernel.wire.ethernet import ETHERTYPE
 from kernel.wire.icmp6 import (ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER,
                                ICMP6_PARAMPROB_NEXTHEADER, ICMP6_PARAMPROB_OPTION)
@@ -90,17 +91,13 @@ def ip6_init(k: "Kernel") -> None:
 
 # -- is it for us? ---------------------------------------------------------------------------
 def in6_ifaddr_for(k: "Kernel", dst: bytes, zone: int) -> Any:
-    """``in6ifa_ifwithaddr(k, dst, zone)`` of in6.py, or None until it exists."""
-    in6 = netinet6_mod("in6")
-    f = getattr(in6, "in6ifa_ifwithaddr", None) if in6 is not None else None
-    return f(k, dst, zone) if f is not None else None
+    """Our address ``dst`` in ``zone`` (``in6ifa_ifwithaddr`` of in6.py), or None."""
+    return _in6.in6ifa_ifwithaddr(k, dst, zone)
 
 
 def in6_joined(ifp: Any, group: bytes) -> bool:
     """Have we joined ``group`` on ``ifp`` (``in6m_lookup`` of in6.py)?"""
-    in6 = netinet6_mod("in6")
-    f = getattr(in6, "in6m_lookup", None) if in6 is not None else None
-    return f is not None and f(ifp, group) is not None
+    return _in6.in6m_lookup(ifp, group) is not None
 
 
 # -- input -------------------------------------------------------------------------------------
@@ -122,9 +119,7 @@ def ip6_input(ifp: Any, m: mbuf) -> None:
     st.ip6s_nxthist[nxt] += 1
     # RFC 4862 5.4.5: IPv6 disabled on the interface (a duplicate link-local
     # address, or the administrator): drop what arrives (FreeBSD ND6_IFF_IFDISABLED).
-    nd6 = netinet6_mod("nd6")
-    dis = getattr(nd6, "nd6_ifdisabled", None) if nd6 is not None else None
-    if dis is not None and getattr(k, "nd6", None) is not None and dis(ifp):
+    if _nd6.nd6_ifdisabled(ifp):
         k.count("ip6_input_ifdisabled")
         return
     # RFC 4291 2.7: "Multicast addresses must not be used as source addresses";
@@ -170,13 +165,13 @@ def ip6_input(ifp: Any, m: mbuf) -> None:
     ia = None
     if dst[0] == 0xFF:
         m.m_flags |= M_MCAST
-        ours = in6_joined(ifp, dst)
+        ours = _in6.in6m_lookup(ifp, dst) is not None
         if not ours and not ip6.ip6_forwarding:
             st.ip6s_notmember += 1              # ip6_input: not a member of the group
             return
     else:
         zone = ifp.if_index if (dst[0] == 0xFE and dst[1] & 0xC0 == 0x80) or dst == IN6ADDR_LOOPBACK else 0
-        ia = in6_ifaddr_for(k, dst, zone)
+        ia = _in6.in6ifa_ifwithaddr(k, dst, zone)
         if ia is not None:
             if ia.ia6_flags & _NOTREADY:
                 # RFC 4862 5.4: "packets addressed to a tentative address

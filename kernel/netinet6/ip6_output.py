@@ -20,9 +20,15 @@ from typing import TYPE_CHECKING, Any, Optional
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, MLEADING, mbuf
 from kernel.net.route import rtalloc1
 from kernel.netinet6.ip6_input import in6_ifaddr_for, in6_joined, ip6_input
+from kernel.netinet6 import in6 as _in6, nd6 as _nd6
+from kernel.netinet6.in6_pcb import IN6P_HOPLIMIT, IN6P_PKTINFO, IN6P_TCLASS
 from kernel.netinet6.ip6_var import (IP6PO_DONTFRAG, IP6PO_MINMTU_ALL, IP6PO_MINMTU_DISABLE,
-                                     IPV6_FORWARDING, IPV6_MINMTU, IPV6_UNSPECSRC, netinet6_mod)
+                                     IPV6_FORWARDING, IPV6_MINMTU, IPV6_UNSPECSRC,
+                                     ip6_pktopts)
+from kernel.wire import in6_sockopt as o
 from kernel.wire.in6 import IN6ADDR_ANY, IN6ADDR_LOOPBACK, sockaddr_in6
+from kernel.wire.in6_sockopt import (IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS,
+                                     cmsg_int, in6_pktinfo, in6_pktinfo_pack)
 from kernel.wire.ip6 import (IP6_FRAG_LEN, IP6_HDR_LEN, IP6F_MORE_FRAG, IPPROTO_DSTOPTS,
                              IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ROUTING,
                              IPV6_MAXPACKET, IPV6_MMTU, ip6_exthdr_len, ip6_frag)
@@ -53,22 +59,13 @@ def ifnet_byindex(k: "Kernel", idx: int) -> Any:
 
 
 def in6_linkmtu(ifp: Any) -> int:
-    """IN6_LINKMTU of nd6.py (an RA's MTU option), else the interface MTU."""
-    nd6 = netinet6_mod("nd6")
-    f = getattr(nd6, "IN6_LINKMTU", None) if nd6 is not None else None
-    if f is not None and getattr(ifp.kernel, "nd6", None) is not None:
-        return f(ifp)
-    return ifp.if_mtu
+    """IN6_LINKMTU of nd6.py: an RA's MTU option, else the interface MTU."""
+    return _nd6.IN6_LINKMTU(ifp)
 
 
 def nd6_output(ifp: Any, origifp: Any, m: mbuf, nexthop: bytes) -> int:
-    """``nd6_output_ifp`` of nd6.py (looked up at call time)."""
-    nd6 = netinet6_mod("nd6")
-    f = getattr(nd6, "nd6_output_ifp", None) if nd6 is not None else None
-    if f is None:
-        ifp.kernel.ip6stat.ip6s_noroute += 1     # no neighbor discovery in this kernel
-        return errno.EHOSTUNREACH
-    return f(ifp, origifp, m, nexthop)
+    """``nd6_output_ifp`` of nd6.py: resolve the next hop and send."""
+    return _nd6.nd6_output_ifp(ifp, origifp, m, nexthop)
 
 
 # -- the entry point --------------------------------------------------------------------------
@@ -99,7 +96,7 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
         st.ip6s_badscope += 1
         return errno.EOPNOTSUPP
     pktinfo = opt.ip6po_pktinfo if opt is not None else None
-    if not zone and pktinfo is not None and getattr(pktinfo, "ipi6_ifindex", 0):
+    if not zone and pktinfo is not None and pktinfo.ipi6_ifindex:
         zone = pktinfo.ipi6_ifindex              # RFC 3542 6.1: the outgoing interface
 
     rt = None
@@ -173,7 +170,7 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
             nexthop = bytes(opt.ip6po_nexthop)   # RFC 3542 6.8: IPV6_NEXTHOP
 
     # -- path MTU, fragmentation --------------------------------------------------------
-    linkmtu = in6_linkmtu(ifp)
+    linkmtu = _nd6.IN6_LINKMTU(ifp)
     mtu = linkmtu
     if rt is not None and rt.rt_mtu and rt.rt_mtu < mtu:
         mtu = rt.rt_mtu                          # RFC 8201: learnt from Packet Too Big
@@ -183,7 +180,7 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
                 dst[0] == 0xFF and minmtu != IP6PO_MINMTU_DISABLE):
             mtu = IPV6_MMTU                      # RFC 3542 11.1 IPV6_USE_MIN_MTU
     if m.m_len <= mtu:
-        return nd6_output(ifp, ifp, m, nexthop)
+        return _nd6.nd6_output_ifp(ifp, ifp, m, nexthop)
     if opt is not None and opt.ip6po_flags & IP6PO_DONTFRAG:
         # RFC 3542 11.2: IPV6_DONTFRAG — too big for the link: EMSGSIZE; (KAME)
         # bigger than the path MTU only: send, and let the path answer.
@@ -534,12 +531,10 @@ def ip6_setmembership(k: "Kernel", inp: Any, mreq: Any, join: bool) -> int:
     im6o = _moptions(inp)
     key = (group, ifp)
     have = any(g == group and i is ifp for g, i in im6o.im6o_memberships)
-    mod = netinet6_mod("in6")
     if join:
         if have:
             return errno.EADDRINUSE
-        f = getattr(mod, "in6_joingroup", None) if mod is not None else None
-        if f is None or f(ifp, group) is None:
+        if _in6.in6_joingroup(ifp, group) is None:
             return errno.ENOBUFS
         im6o.im6o_memberships.append(key)
     else:
@@ -547,18 +542,13 @@ def ip6_setmembership(k: "Kernel", inp: Any, mreq: Any, join: bool) -> int:
             return errno.EADDRNOTAVAIL
         im6o.im6o_memberships[:] = [(g, i) for g, i in im6o.im6o_memberships
                                     if not (g == group and i is ifp)]
-        f = getattr(mod, "in6_leavegroup", None) if mod is not None else None
-        if f is not None:
-            f(ifp, group)
+        _in6.in6_leavegroup(ifp, group)
     return 0
 
 
 def ip6_savecontrol(inp: Any, m: mbuf, hlim: int, dst: bytes, tclass: int) -> Optional[list]:
     """The ancillary data a socket asked to receive (RFC 3542 6): IPV6_PKTINFO,
     IPV6_HOPLIMIT, IPV6_TCLASS."""
-    from kernel.netinet6.in6_pcb import IN6P_HOPLIMIT, IN6P_PKTINFO, IN6P_TCLASS
-    from kernel.wire.in6_sockopt import (IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO,
-                                         IPV6_TCLASS, cmsg_int, in6_pktinfo)
     f = inp.in6p_flags
     if not f & (IN6P_PKTINFO | IN6P_HOPLIMIT | IN6P_TCLASS):
         return None
@@ -566,7 +556,7 @@ def ip6_savecontrol(inp: Any, m: mbuf, hlim: int, dst: bytes, tclass: int) -> Op
     if f & IN6P_PKTINFO:
         ifp = m.rcvif
         out.append((IPPROTO_IPV6, IPV6_PKTINFO,
-                    in6_pktinfo(dst, ifp.if_index if ifp is not None else 0).pack()))
+                    in6_pktinfo_pack(dst, ifp.if_index if ifp is not None else 0)))
     if f & IN6P_HOPLIMIT:
         out.append((IPPROTO_IPV6, IPV6_HOPLIMIT, cmsg_int(hlim)))
     if f & IN6P_TCLASS:
@@ -578,8 +568,6 @@ def ip6_setpktopts(control: Optional[list], sticky: Any) -> tuple[int, Any, int]
     """Ancillary data of one send (RFC 3542 6, 8, 9) over the sticky options.
 
     Returns (errno, ip6_pktopts or None, hop limit from IPV6_HOPLIMIT or -1)."""
-    from kernel.netinet6.ip6_var import ip6_pktopts
-    from kernel.wire import in6_sockopt as o
     if not control:
         return 0, sticky, -1
     po = ip6_pktopts()

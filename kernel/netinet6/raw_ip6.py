@@ -17,11 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.uipc_mbuf import M_MCAST, mbuf
+from kernel.kern.uipc_socket2 import sbappendaddr, sorwakeup
 from kernel.netinet6.in6_pcb import (in6_checkzone, in6_fillzone, in6_pcballoc, in6_pcbbind, in6_pcbconnect,
                                      in6_pcbdetach, in6_pcbdisconnect, in6_pcbladdr,
                                      in6_pcbnotify, in6_peeraddr, in6_sockaddr, inpcbinfo)
 from kernel.netinet6.ip6_output import ip6_ctloutput, ip6_output, ip6_savecontrol, ip6_setpktopts
+from kernel.netinet6.ip6_input import in6_ifaddr_for
 from kernel.netinet6.ip6_var import ip6_moptions
+from kernel.netinet6.udp6_usrreq import in6_selecthlim
 from kernel.wire import errno
 from kernel.wire.icmp6 import (ICMP6_FILTER, ICMP6_FILTER_WILLPASS, ICMP6_PARAM_PROB,
                                ICMP6_PARAMPROB_NEXTHEADER, icmp6_filter)
@@ -64,7 +67,6 @@ def _matches(inp: Any, proto: int, src: bytes, dst: bytes, zone: int) -> bool:
 
 def _deliver(k: "Kernel", inp: Any, m: mbuf, off: int, hlim: int, src: bytes, dst: bytes,
              tclass: int) -> None:
-    from kernel.kern.uipc_socket2 import sbappendaddr, sorwakeup
     so = inp.in6p_socket
     ifp = m.rcvif
     zone = ifp.if_index if ifp is not None and in6_is_scoped(src) else 0
@@ -162,7 +164,6 @@ def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list]) -> int:
         faddr, fzone = inp.in6p_faddr, inp.in6p_fzone
     pktinfo = opts.ip6po_pktinfo if opts is not None else None
     if pktinfo is not None and pktinfo.ipi6_addr != IN6ADDR_ANY:
-        from kernel.netinet6.ip6_input import in6_ifaddr_for
         if in6_ifaddr_for(k, pktinfo.ipi6_addr, pktinfo.ipi6_ifindex) is None:
             return errno.EADDRNOTAVAIL
         laddr = pktinfo.ipi6_addr
@@ -178,7 +179,6 @@ def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list]) -> int:
     ckoff = 2 if proto == IPPROTO_ICMPV6 else inp.in6p_cksum
     if ckoff >= 0 and ckoff + 2 > plen:
         return errno.EINVAL
-    from kernel.netinet6.udp6_usrreq import in6_selecthlim
     hlim = cmsg_hlim if cmsg_hlim >= 0 else in6_selecthlim(k, inp, faddr, fzone)
     tclass = opts.ip6po_tclass if opts is not None and opts.ip6po_tclass >= 0 else 0
     n = m.m_prepend(IP6_HDR_LEN)

@@ -21,7 +21,9 @@ from kernel.netinet6.in6_pcb import (in6_checkzone, in6_fillzone, in6_pcballoc, 
                                      in6_pcblookup, in6_pcbnotify, in6_pcbsetport, in6_peeraddr,
                                      in6_sockaddr, inpcbinfo)
 from kernel.netinet6.ip6_output import ip6_ctloutput, ip6_output, ip6_savecontrol, ip6_setpktopts
-from kernel.netinet6.ip6_var import ip6_moptions, netinet6_func, netinet6_mod
+from kernel.net.route import rtalloc1
+from kernel.netinet6 import in6 as _in6, nd6 as _nd6
+from kernel.netinet6.ip6_var import ip6_moptions
 from kernel.wire import errno
 from kernel.wire.icmp6 import ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT
 from kernel.wire.in6 import IN6ADDR_ANY, in6_is_scoped, sockaddr_in6
@@ -243,16 +245,11 @@ def in6_selecthlim(k: "Kernel", inp: Any, dst: bytes, zone: int) -> int:
         return im6o.im6o_multicast_hlim if im6o is not None else k.ip6.ip6_defmcasthlim
     if inp is not None and inp.in6p_hops >= 0:
         return inp.in6p_hops
-    from kernel.net.route import rtalloc1
     rt = rtalloc1(k, dst, zone)
-    ifp = rt.rt_ifp if rt is not None else None
-    if ifp is not None:
-        nd6 = netinet6_mod("nd6")
-        ndi = getattr(nd6, "ND_IFINFO", None) if nd6 is not None else None
-        if ndi is not None and getattr(k, "nd6", None) is not None:
-            chlim = getattr(ndi(ifp), "chlim", 0)
-            if chlim:
-                return chlim
+    if rt is not None and rt.rt_ifp is not None:
+        chlim = _nd6.ND_IFINFO(rt.rt_ifp).chlim
+        if chlim:
+            return chlim
     return k.ip6.ip6_defhlim
 
 
@@ -330,10 +327,7 @@ def udp6_peeraddr(so: Any) -> sockaddr_in6:
 
 def in6_pru_control(so: Any, cmd: int, data: Any, ifp: Any, td: Any) -> Any:
     """Interface ioctls on an AF_INET6 socket go to in6_control (in6.py)."""
-    f = netinet6_func("in6", "in6_control")
-    if f is None:
-        return errno.EOPNOTSUPP
-    return f(so.so_kernel, cmd, data, ifp)
+    return _in6.in6_control(so.so_kernel, cmd, data, ifp)
 
 
 def _usrreqs() -> Any:

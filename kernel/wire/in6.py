@@ -69,24 +69,33 @@ def IN6_IS_ADDR_MC_INTFACELOCAL(a: bytes) -> bool:
 
 
 def in6_addrscope(a: bytes) -> int:
-    """The scope of an address (RFC 4007 section 4; KAME in6_addrscope)."""
-    if a[0] == 0xFF:
+    """The scope of an address (RFC 4007 section 4; KAME in6_addrscope).
+
+    Plain ints (the IPV6_ADDR_SCOPE values): this runs several times per packet."""
+    b0 = a[0]
+    if b0 == 0xFF:
         return a[1] & 0x0F
-    if a[0] == 0xFE:
-        if (a[1] & 0xC0) == 0x80:
-            return IPV6_ADDR_SCOPE.LINKLOCAL
-        if (a[1] & 0xC0) == 0xC0:
-            return IPV6_ADDR_SCOPE.SITELOCAL
-    if a == IN6ADDR_LOOPBACK:
-        return IPV6_ADDR_SCOPE.LINKLOCAL    # RFC 4007 4: loopback is link-local (lo0)
-    return IPV6_ADDR_SCOPE.GLOBAL
+    if b0 == 0xFE:
+        b1 = a[1] & 0xC0
+        if b1 == 0x80:
+            return 0x02                     # LINKLOCAL
+        if b1 == 0xC0:
+            return 0x05                     # SITELOCAL
+    elif b0 == 0 and a == IN6ADDR_LOOPBACK:
+        return 0x02                         # RFC 4007 4: loopback is link-local (lo0)
+    return 0x0E                             # GLOBAL
 
 
 def in6_is_scoped(a: bytes) -> bool:
     """True for addresses whose zone must be known: link-local unicast and
-    interface- or link-local multicast."""
-    s = in6_addrscope(a)
-    return s in (IPV6_ADDR_SCOPE.LINKLOCAL, IPV6_ADDR_SCOPE.INTFACELOCAL)
+    interface- or link-local multicast (and the loopback address, link-local
+    per RFC 4007 4)."""
+    b0 = a[0]
+    if b0 == 0xFE:
+        return a[1] & 0xC0 == 0x80
+    if b0 == 0xFF:
+        return 1 <= a[1] & 0x0F <= 2
+    return b0 == 0 and a == IN6ADDR_LOOPBACK
 
 
 def in6_solicited_node(a: bytes) -> bytes:

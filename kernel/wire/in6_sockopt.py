@@ -101,6 +101,11 @@ class ip6_mtuinfo:
         return cls(sockaddr_in6.unpack(bytes(data[:28])), struct.unpack_from("<I", data, 28)[0])
 
 
+def in6_pktinfo_pack(addr: bytes, ifindex: int) -> bytes:
+    """The 20 bytes of an IPV6_PKTINFO control message (ip6_savecontrol's hot path)."""
+    return _pktinfo.pack(addr, ifindex)
+
+
 def cmsg_int(v: int) -> bytes:
     """An int in ancillary data (IPV6_HOPLIMIT, IPV6_TCLASS)."""
     return _int.pack(v)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 NSEC_PER_SEC = 1_000_000_000
 
@@ -24,8 +25,9 @@ ITIMER_VIRTUAL = 1
 ITIMER_PROF = 2
 
 
-@dataclass(frozen=True)
-class timespec:
+class timespec(NamedTuple):
+    """struct timespec (a NamedTuple: immutable, and cheap to make on every clock_gettime)."""
+
     tv_sec: int = 0
     tv_nsec: int = 0
 
@@ -40,8 +42,9 @@ class timespec:
 _tv = struct.Struct("<qq")       # struct timeval on an LP64 little-endian host
 
 
-@dataclass(frozen=True)
-class timeval:
+class timeval(NamedTuple):
+    """struct timeval (a NamedTuple: immutable, and cheap to make on every gettimeofday)."""
+
     tv_sec: int = 0
     tv_usec: int = 0
 
