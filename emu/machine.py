@@ -2,7 +2,8 @@
 
 At boot the machine hands the kernel, for each device found on the bus, a
 :class:`PciAttachArgs` with the handles BSD gives a driver: a ``bus_space``
-handle for BAR0 (:class:`BusSpace`: ``read_4``/``write_4``), a ``bus_dma`` tag
+handle for BAR0 (:class:`BusSpace`: ``read_4``/``write_4``, and ``read_1``/``read_2``/
+``write_1``/``write_2`` for devices with narrower registers), a ``bus_dma`` tag
 (:class:`BusDmaTag`: ``dmamem_alloc`` returning memory both CPU and device
 see) and ``intr_establish`` for the device's interrupt line.  Those objects are
 all a driver ever sees of the hardware.
@@ -28,7 +29,8 @@ from emu.sched import Scheduler
 class BusSpace:
     """``bus_space_tag_t``/``bus_space_handle_t`` for one device's BAR0."""
 
-    __slots__ = ("_dev", "read_4", "write_4", "base", "size")
+    __slots__ = ("_dev", "read_1", "read_2", "read_4", "write_1", "write_2", "write_4",
+                 "base", "size")
 
     def __init__(self, dev: PciDevice) -> None:
         self._dev = dev
@@ -37,6 +39,12 @@ class BusSpace:
         # Bound methods: a register access costs one call, as an MMIO load does.
         self.read_4: Callable[[int], int] = dev.mmio_read
         self.write_4: Callable[[int, int], None] = dev.mmio_write
+        # 8- and 16-bit accesses, for a device with registers of those widths
+        # (docs/hw/re.md §2.1); None for one that answers 32-bit accesses only.
+        self.read_1: Optional[Callable[[int], int]] = getattr(dev, "mmio_read_1", None)
+        self.read_2: Optional[Callable[[int], int]] = getattr(dev, "mmio_read_2", None)
+        self.write_1: Optional[Callable[[int, int], None]] = getattr(dev, "mmio_write_1", None)
+        self.write_2: Optional[Callable[[int, int], None]] = getattr(dev, "mmio_write_2", None)
 
 
 class DmaMemory:
