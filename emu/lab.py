@@ -22,36 +22,41 @@ or is built in code::
     lab.boot()
     lab.run_for(SEC)
 
-Where this meets the process layer of the kernel (kernel/kern), each in one
-function below: :func:`program_table` (``userland.programs``),
-:func:`kernel_config` (``KernelConfig.programs``), :func:`seed_filesystem`
-(``kernel.kern.vfs.vfs_seed``), :meth:`Lab._start_init` (``Kernel.start_init``:
-a host with an image boots /sbin/init, which runs /etc/rc; :meth:`Lab.boot`
-waits for every /etc/rc), :meth:`Lab.start_command` (``Kernel.spawn``) with
-:func:`proc_status` and :func:`send_signal` (``kill``).
+Each host of a lab file gets its image's files (emu/images.py) with the lab's
+``[host.NAME.rc]`` values written into its /etc/rc.conf and the lab's hosts
+in /etc/hosts (:func:`lab_images`, reading rc.conf with userland/rcconf.py,
+the parser /etc/rc uses too).  Booting gives each kernel
+``KernelConfig(devices=..., programs=...)`` with the programs of
+``userland.programs``, fills its filesystem (``kernel.kern.vfs.vfs_seed``) and
+starts /sbin/init as pid 1 (``Kernel.start_init``), which runs /etc/rc;
+:meth:`Lab.boot` waits for every /etc/rc.  Commands run as children of init
+(``Kernel.spawn``), are watched through their ``proc`` (``p.exit_code``,
+``p.on_exit``) and interrupted with ``Kernel.kill``.
 """
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import importlib
-import importlib.util
-import inspect
+import ipaddress
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from drivers.if_em import em_driver
 from emu import images as _images
 from emu import labfile
 from emu.devices.em import E1000
-from emu.diag import show
+from emu.diag import ConfigError, show
 from emu.machine import Machine
 from emu.sched import MS, SEC, RealtimePacer, Scheduler
 from emu.wire.pcap import LabCapture
 from emu.wire.segment import Segment
 from kernel.kern.init_main import Kernel, KernelConfig
+from kernel.kern import kern_proc
+from kernel.kern.vfs import vfs_seed
+from userland.programs import PROGRAMS
+from userland.rcconf import RcConf, RcConfError, apply_overrides, read_rcconf
 
 # Device models by the name a lab uses, and the driver that attaches to each.
 MODELS: dict[str, Callable[..., Any]] = {"em": E1000}
@@ -69,6 +74,157 @@ BOOT_RC_TIMEOUT = 120 * SEC
 
 OutputHook = Callable[[str, str], None]     # (host, text)
 
+# rc.conf variables that carry static IPv6 addresses (rc.conf(5), network.subr):
+#   ifconfig_<if>="inet6 ADDR ..."   ifconfig_<if>_ipv6="inet6 ADDR prefixlen N"
+#   ifconfig_<if>_alias<n>="inet6 ADDR ..."   ifconfig_<if>_aliases="inet6 A ... inet6 B ..."
+#   ipv6_ifconfig_<if>="ADDR prefixlen N"     ipv6_ifconfig_<if>_alias<n>="ADDR ..."  (FreeBSD <= 8)
+_IFCONFIG = re.compile(r"ifconfig_([a-z]+[0-9]+)(_ipv6|_alias[0-9]+|_aliases|_ipv6_alias[0-9]+)?\Z")
+_IPV6_IFCONFIG = re.compile(r"ipv6_ifconfig_([a-z]+[0-9]+)(_alias[0-9]+)?\Z")
+
+
+def program_table() -> dict[str, Callable[..., Any]]:
+    """Program path -> main function: the registry of ``userland/programs.py``."""
+    return dict(PROGRAMS)
+
+
+# -- host images: the image's files, the lab's rc.conf values, /etc/hosts --------------------
+
+@dataclass(frozen=True)
+class StaticAddress:
+    ifname: str
+    addr: str             # compressed text form (RFC 5952)
+    prefixlen: Optional[int]
+    var: str              # the rc.conf variable it came from
+
+
+def static_inet6_addresses(rc: Mapping[str, str]) -> list[StaticAddress]:
+    """The static IPv6 addresses configured by rc.conf variables ``rc``, in order.
+
+    Link-local, loopback and multicast addresses are left out (they do not go in
+    /etc/hosts).  A malformed address raises ``ValueError((var, message))``.
+    """
+    out: list[StaticAddress] = []
+    for var, value in rc.items():
+        m = _IFCONFIG.match(var)
+        if m:
+            words = value.split()
+            for i, w in enumerate(words):
+                if w == "inet6" and i + 1 < len(words) and ":" in words[i + 1]:
+                    out += _address(var, m.group(1), words[i + 1], words[i + 2:])
+            continue
+        m = _IPV6_IFCONFIG.match(var)
+        if m and value.split():
+            words = value.split()
+            out += _address(var, m.group(1), words[0], words[1:])
+    return out
+
+
+def _address(var: str, ifname: str, word: str, rest: list[str]) -> list[StaticAddress]:
+    text, _, plen = word.partition("/")
+    try:
+        addr = ipaddress.IPv6Address(text)
+    except ValueError:
+        raise ValueError((var, f"expected an IPv6 address, got {word!r}")) from None
+    prefixlen: Optional[int] = None
+    if plen:
+        if not plen.isdigit() or int(plen) > 128:
+            raise ValueError((var, f"expected a prefix length 0..128, got {word!r}"))
+        prefixlen = int(plen)
+    elif len(rest) >= 2 and rest[0] == "prefixlen":
+        if not rest[1].isdigit() or int(rest[1]) > 128:
+            raise ValueError((var, f"expected a prefix length 0..128, got {rest[1]!r}"))
+        prefixlen = int(rest[1])
+    if addr.is_link_local or addr.is_loopback or addr.is_multicast:
+        return []
+    return [StaticAddress(ifname, addr.compressed, prefixlen, var)]
+
+
+@dataclass
+class HostImage:
+    """A lab host's files, before they seed its filesystem."""
+
+    name: str
+    files: dict[str, bytes]
+    rc: RcConf                      # the effective /etc/rc.conf
+    addresses: list[StaticAddress]
+
+    @property
+    def hostname(self) -> str:
+        return self.rc.get("hostname") or self.name
+
+
+def host_image(spec: labfile.LabSpec, host: labfile.HostSpec) -> HostImage:
+    """Read ``host``'s image and write its ``[host.NAME.rc]`` values, and
+    ``hostname="NAME"`` unless it sets ``hostname`` itself, into /etc/rc.conf.
+
+    Errors in the image's rc.conf name the image file; errors in values set by
+    the lab file name the lab file line of that key.
+    """
+    assert host.image_dir is not None
+    files = _images.load_image(host.image_dir, spec.images_dir)
+    shown = _images.display(_images.file_source(_images.RC_CONF, host.image_dir, spec.images_dir))
+    dshown = _images.display(_images.file_source(_images.DEFAULTS_RC_CONF, host.image_dir,
+                                                 spec.images_dir))
+    defaults = _images.text_of(files.get(_images.DEFAULTS_RC_CONF, b""), dshown)
+    text = _images.text_of(files.get(_images.RC_CONF, b""), shown)
+    overrides = dict(host.rc)
+    if "hostname" not in overrides:
+        overrides = {"hostname": host.name, **overrides}
+    comment = f"# [host.{host.name}.rc] from {spec.path}"
+    try:
+        env = read_rcconf(defaults, dshown).vars
+        image_rc = read_rcconf(text, shown, env)
+        new_text = apply_overrides(text, overrides, shown, comment)
+        rc = read_rcconf(new_text, shown, env)     # values are quoted: cannot break the syntax
+    except RcConfError as e:
+        raise ConfigError(e.path, e.line, e.message) from None
+    try:
+        addrs = static_inet6_addresses(rc.vars)
+    except ValueError as e:
+        var, msg = e.args[0]
+        if var in host.rc:
+            raise spec.error(host.rc_lines[var], f"host.{host.name}.rc.{var}: {msg}") from None
+        raise ConfigError(shown, image_rc.line_of(var) or 1, f"{var}: {msg}") from None
+    files[_images.RC_CONF] = new_text.encode()
+    return HostImage(host.name, files, rc, addrs)
+
+
+def hosts_lines(hosts: Iterable[HostImage]) -> list[str]:
+    """/etc/hosts lines for the static addresses of ``hosts`` (hosts(5) format)."""
+    lines: list[str] = []
+    for h in hosts:
+        names = [h.hostname]
+        short = h.hostname.split(".")[0]
+        for n in (short, h.name):
+            if n not in names:
+                names.append(n)
+        seen: set[str] = set()
+        for a in h.addresses:
+            if a.addr in seen:
+                continue
+            seen.add(a.addr)
+            lines.append(f"{a.addr:<23} {' '.join(names)}")
+    return lines
+
+
+def lab_images(spec: labfile.LabSpec, programs: Iterable[str] = ()) -> dict[str, HostImage]:
+    """Every host of a lab with its files (path -> bytes), ready for ``vfs_seed``:
+    the image, rc.conf with the lab's values, /etc/hosts listing the lab, programs."""
+    images = [host_image(spec, h) for h in spec.hosts.values()]
+    generated = hosts_lines(images)
+    header = f"# hosts of lab {spec.name} ({spec.path}), generated by kamebox"
+    progs = sorted(set(programs))
+    for img in images:
+        files = img.files
+        base = files.get(_images.HOSTS, b"::1\t\t\tlocalhost\n").decode("utf-8", "replace")
+        if base and not base.endswith("\n"):
+            base += "\n"
+        files[_images.HOSTS] = (base + header + "\n" + "".join(l + "\n" for l in generated)).encode()
+        _images.add_programs(files, progs)
+    return {img.name: img for img in images}
+
+
+# -- machines and commands ------------------------------------------------------------------
 
 @dataclass
 class LabMachine:
@@ -81,7 +237,7 @@ class LabMachine:
     ifnames: list[str] = field(default_factory=list)      # em0, em1, ... (NIC order)
     segments: list[Optional[str]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # what seeds the filesystem
-    image: Optional[_images.HostImage] = None
+    image: Optional[HostImage] = None
 
     def ifnet(self, name: str) -> Any:
         assert self.kernel is not None, "boot the lab first"
@@ -90,93 +246,6 @@ class LabMachine:
     @property
     def console(self) -> str:
         return self.machine.console_text()
-
-
-# -- the seams with the process layer (kernel/kern, userland) --------------------------------
-
-def program_table() -> dict[str, Callable[..., Any]]:
-    """Program path -> main function, from ``userland/programs.py`` when it exists.
-
-    The registry is read from ``userland.programs.PROGRAMS`` (a dict), or from
-    ``userland.programs.programs()`` if that is a function.  Empty until the
-    userland exists.
-    """
-    if importlib.util.find_spec("userland.programs") is None:
-        return {}
-    mod = importlib.import_module("userland.programs")
-    table = getattr(mod, "PROGRAMS", None)
-    if table is None and callable(getattr(mod, "programs", None)):
-        table = mod.programs()
-    return dict(table or {})
-
-
-def kernel_config(drivers: list[Any], programs: dict[str, Callable[..., Any]]) -> KernelConfig:
-    """``KernelConfig(devices=..., programs=...)``; ``programs`` only once the field exists."""
-    names = {f.name for f in dataclasses.fields(KernelConfig)}
-    if "programs" in names:
-        return KernelConfig(devices=drivers, programs=programs)   # type: ignore[call-arg]
-    return KernelConfig(devices=drivers)
-
-
-def seed_filesystem(k: Kernel, files: dict[str, bytes]) -> bool:
-    """Give a booted kernel its root filesystem: ``kernel.kern.vfs.vfs_seed(k, files)``.
-
-    ``files`` maps absolute paths to contents; a key ending in ``/`` is a
-    directory.  Called after ``k.boot()`` and before the clock runs, so init
-    finds /etc/rc.conf when it starts.  Returns False (and keeps the files on
-    ``k.seed_files``) while the kernel has no filesystem.
-    """
-    if importlib.util.find_spec("kernel.kern.vfs") is not None:
-        vfs = importlib.import_module("kernel.kern.vfs")
-        if hasattr(vfs, "vfs_seed"):
-            vfs.vfs_seed(k, files)
-            return True
-    k.seed_files = files            # type: ignore[attr-defined]
-    return False
-
-
-def proc_status(proc: Any) -> Optional[int]:
-    """Exit status of a spawned process as a shell shows it, or None while it runs.
-
-    Reads ``p.exit_code`` (kernel/kern/kern_proc.py: None until the process
-    has exited, 128 + signal for a death by signal); also understands an
-    ``exit_status`` attribute or a ``Popen``-like ``poll()``.
-    """
-    for attr in ("exit_code", "exit_status"):
-        if hasattr(proc, attr):
-            return getattr(proc, attr)
-    poll = getattr(proc, "poll", None)
-    if callable(poll):
-        return poll()
-    raise TypeError(f"cannot tell whether {proc!r} has exited: expected exit_code or poll()")
-
-
-def send_signal(k: Kernel, proc: Any, sig: int) -> bool:
-    """Send ``sig`` to a spawned process through the kernel's proc API:
-    ``k.kill(pid, sig)``, else ``kern_sig.kill(k, pid, sig)``, else
-    ``kern_sig.psignal(p, sig)``.  False if the kernel has none of them yet."""
-    pid = getattr(proc, "p_pid", getattr(proc, "pid", None))
-    kill = getattr(k, "kill", None)
-    if callable(kill):
-        kill(pid, sig)
-        return True
-    if importlib.util.find_spec("kernel.kern.kern_sig") is not None:
-        kern_sig = importlib.import_module("kernel.kern.kern_sig")
-        if callable(getattr(kern_sig, "kill", None)):
-            kern_sig.kill(k, pid, sig)
-            return True
-        if callable(getattr(kern_sig, "psignal", None)):
-            kern_sig.psignal(proc, sig)
-            return True
-    return False
-
-
-def _accepts(fn: Callable[..., Any], name: str) -> bool:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return True
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 class Tty:
@@ -211,20 +280,19 @@ class Job:
     """A command started on a host: its process (None if it could not start) and tty."""
 
     def __init__(self, host: str, line: str, tty: Tty, kernel: Optional[Kernel] = None,
-                 proc: Any = None, status: Optional[int] = None) -> None:
+                 proc: Optional[kern_proc.proc] = None, status: Optional[int] = None) -> None:
         self.host = host
         self.line = line
         self.tty = tty
         self.kernel = kernel
         self.proc = proc
         self._status = status
-        self.exit_hook = False      # the process tells us when it exits (p.on_exit)
 
     @property
     def status(self) -> Optional[int]:
-        """Exit status, None while the process runs."""
+        """Exit status as a shell shows it (128 + signal), None while the process runs."""
         if self._status is None and self.proc is not None:
-            self._status = proc_status(self.proc)
+            self._status = self.proc.exit_code
         return self._status
 
     @property
@@ -235,7 +303,7 @@ class Job:
         """Send ``sig`` (SIGINT: the console's Ctrl-C) to the process."""
         if self.done or self.kernel is None or self.proc is None:
             return False
-        return send_signal(self.kernel, self.proc, sig)
+        return self.kernel.kill(self.proc.p_pid, sig)
 
     @property
     def output(self) -> str:
@@ -280,7 +348,7 @@ class Lab:
         lab = cls(spec.seed if seed is None else seed, spec.name)
         lab.spec = spec
         lab.programs = program_table() if programs is None else dict(programs)
-        host_images = _images.lab_images(spec, lab.programs)
+        host_images = lab_images(spec, lab.programs)
         for seg in spec.segments.values():
             lab.segment(seg.name, latency_ns=seg.latency_ns, bitrate_bps=seg.bitrate_bps,
                         loss=seg.loss, mtu=seg.mtu)
@@ -381,10 +449,11 @@ class Lab:
         for lm in self.machines.values():
             models = {type(d) for d in lm.machine.bus.devices()}
             drivers = [DRIVERS[n] for n, cls in MODELS.items() if cls in models]
-            lm.kernel = Kernel(lm.machine.platform, kernel_config(drivers, self.programs))
+            lm.kernel = Kernel(lm.machine.platform,
+                               KernelConfig(devices=drivers, programs=self.programs))
             lm.kernel.boot()
             if lm.files:
-                seed_filesystem(lm.kernel, lm.files)
+                vfs_seed(lm.kernel, lm.files)         # before the clock runs: init finds rc.conf
                 if INIT in self.programs:
                     self._start_init(lm)
         self.run_for(min(settle, 10 * MS))
@@ -394,12 +463,10 @@ class Lab:
             self.run_for(left)
 
     def _start_init(self, lm: LabMachine) -> None:
-        """init_main.c's start_init: pid 1 runs /sbin/init (kernel.start_init)."""
-        start_init = getattr(lm.kernel, "start_init", None)
-        if start_init is None:
-            return
+        """init_main.c's start_init: pid 1 runs /sbin/init."""
+        assert lm.kernel is not None
         try:
-            start_init(INIT)
+            lm.kernel.start_init(INIT)
         except OSError as e:
             lm.machine.console_write(f"init: not found in path {INIT}: "
                                      f"{e.strerror or e}\n")
@@ -409,10 +476,9 @@ class Lab:
         out = []
         for name, lm in self.machines.items():
             k = lm.kernel
-            procs = getattr(k, "allproc", None) if k is not None else None
-            if not procs or lm.machine.panicked is not None:
+            if k is None or lm.machine.panicked is not None:
                 continue
-            if any(p.p_argv[:1] == [RC] and p.exit_code is None for p in procs.values()):
+            if any(p.p_argv[:1] == [RC] and p.exit_code is None for p in k.allproc.values()):
                 out.append(name)
         return out
 
@@ -437,8 +503,8 @@ class Lab:
 
     def flush_captures(self) -> None:
         """Write out what the capture files hold so far (they stay open)."""
-        if self.capture is not None and hasattr(self.capture, "flush"):
-            self.capture.flush()
+        if self.capture is not None:
+            self.capture.writer.flush()
         for w in self._pcaps:
             w.flush()
 
@@ -496,22 +562,16 @@ class Lab:
         if path is None:
             return fail(127, f"{host}: {argv[0]}: Command not found.")
         k = lm.kernel
-        spawn = getattr(k, "spawn", None)
-        if k is None or spawn is None:
-            return fail(126, f"{host}: {argv[0]}: cannot run programs yet "
-                             f"(the kernel has no process layer: Kernel.spawn)")
+        if k is None:
+            return fail(126, f"{host}: {argv[0]}: cannot run programs: the lab is not booted")
         if lm.machine.panicked is not None:
             return fail(126, f"{host}: the kernel has panicked ({lm.machine.panicked})")
-        kwargs: dict[str, Any] = {"stdout": tty}
-        if _accepts(spawn, "stderr"):
-            kwargs["stderr"] = tty
-        proc = spawn(path, argv, **kwargs)
-        job = Job(host, line, tty, kernel=k, proc=proc)
-        on_exit = getattr(proc, "on_exit", None)
-        if callable(on_exit):
-            job.exit_hook = True
-            on_exit(lambda p: self.sched.stop())     # end the run at the exit event
-        return job
+        try:
+            p = k.spawn(path, argv, stdout=tty, stderr=tty)
+        except OSError as e:                           # as csh: "/etc/motd: Permission denied."
+            return fail(126, f"{host}: {argv[0]}: {e.strerror or e}.")
+        p.on_exit(lambda _p: self.sched.stop())      # end the run at the exit event
+        return Job(host, line, tty, kernel=k, proc=p)
 
     def wait(self, job: Job, timeout: int = DEFAULT_TIMEOUT) -> int:
         """Run the lab until ``job`` exits (virtual or realtime); on timeout send
@@ -535,9 +595,8 @@ class Lab:
             asyncio.run(self._paced_while(job, deadline))
             return job.done
         sched = self.sched
-        step = None if job.exit_hook else 1     # without the hook, look after every event
         while not job.done and sched.now < deadline:
-            sched.run_until(deadline, max_events=step)
+            sched.run_until(deadline)
         return job.done
 
     async def _paced_while(self, job: Job, deadline: int) -> None:
@@ -562,4 +621,5 @@ class Lab:
 
 
 __all__ = ["Lab", "LabMachine", "Job", "Tty", "MODELS", "DRIVERS", "PATH", "SEC", "MS",
-           "program_table", "kernel_config", "seed_filesystem", "proc_status", "send_signal"]
+           "program_table", "HostImage", "StaticAddress", "host_image", "hosts_lines",
+           "lab_images", "static_inet6_addresses"]

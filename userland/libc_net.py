@@ -371,7 +371,20 @@ def getnameinfo(sa: Any, flags: int = 0) -> tuple[str, str]:
     return host, serv
 
 
-__all__ = ["inet_pton", "inet_ntop", "getaddrinfo", "getnameinfo", "gai_strerror", "gaierror",
+def getnameinfo_host(sa: Any, flags: int = 0) -> str:
+    """The host part of getnameinfo(3) for ``sa``, or the address as
+    inet_ntop(3) writes it when getnameinfo fails: how netstat (route.c's
+    routename) and ndp show an address — ``flags`` NI_NUMERICHOST with -n."""
+    try:
+        return getnameinfo(sa, flags)[0]
+    except OSError:
+        if isinstance(sa, sockaddr_in):
+            return inet_ntop4(sa.sin_addr)
+        return inet_ntop6(sa.sin6_addr)
+
+
+__all__ = ["inet_pton", "inet_ntop", "getaddrinfo", "getnameinfo", "getnameinfo_host",
+           "gai_strerror", "gaierror",
            "addrinfo", "if_nameindex", "if_nametoindex", "if_indextoname",
            "ifaddrs", "getifaddrs", "ether_ntoa", "ether_aton", "link_ntoa",
            "AI_PASSIVE", "AI_CANONNAME", "AI_NUMERICHOST", "AI_NUMERICSERV", "AI_ALL",

@@ -40,10 +40,18 @@ SYSINITS: list[str] = [
     "kernel.netinet6.in6:in6_init",
     "kernel.netinet6.scope6:scope6_init",
     "kernel.netinet6.nd6:nd6_init",
-    "kernel.net.if_loop:loattach",
     "kernel.net.if_ioctl:ifioctl_init",
     "kernel.net.rtsock:rts_init",
     "kernel.netinet6.in6_pcblist:in6_pcblist_init",
+    "kernel.opencrypto.crypto:crypto_init",
+]
+
+# SI_SUB_PSEUDO: pseudo-devices, run by Kernel.boot() after autoconfiguration
+# (SI_SUB_CONFIGURE) as in FreeBSD, where if_loop's SYSINIT comes after the
+# device drivers attach: the NICs take the first interface indexes (em0 is 1,
+# em1 2, ...) and lo0 the next one, in the order ``ifconfig`` lists them.
+PSEUDO_SYSINITS: list[str] = [
+    "kernel.net.if_loop:loattach",
 ]
 
 
@@ -104,14 +112,19 @@ class Kernel:
 
     # -- boot -----------------------------------------------------------------
     def boot(self) -> None:
-        """mi_startup: banner, then autoconfiguration of the devices."""
+        """mi_startup: banner, the subsystems, autoconfiguration of the devices,
+        then the pseudo-devices (lo0)."""
         self.printf("Copyright (c) 1998-2006 The KAME Project. kamebox reimplementation.\n")
         self.printf(f"{VERSION} {self.config.ident}\n")
-        for entry in SYSINITS:
+        self._sysinit(SYSINITS)
+        self.devices = autoconf(self, self.config.devices)
+        self._sysinit(PSEUDO_SYSINITS)
+        self.booted = True
+
+    def _sysinit(self, entries: list[str]) -> None:
+        for entry in entries:
             modname, _, fn = entry.partition(":")
             getattr(importlib.import_module(modname), fn)(self)
-        self.devices = autoconf(self, self.config.devices)
-        self.booted = True
 
     # -- processes (kernel/kern/kern_fork.py, kern_sig.py) ---------------------
     def spawn(self, path: str, argv: Optional[list[str]] = None, **kw: Any) -> Any:

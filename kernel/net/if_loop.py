@@ -1,8 +1,11 @@
 """The software loopback interface lo0 (sys/net/if_loop.c).
 
-``loattach(k)`` (a SYSINIT) creates ``lo0`` — IFF_LOOPBACK, IFF_MULTICAST, MTU
-16384 — brings it up and gives it ``::1`` and ``fe80::1%lo0``
-(in6_ifattach).  ``k.loif`` is BSD's ``V_loif``.
+``loattach(k)`` creates ``lo0`` — IFF_LOOPBACK, IFF_MULTICAST, MTU 16384 —
+brings it up and gives it ``::1`` and ``fe80::1%lo0`` (in6_ifattach).
+``k.loif`` is BSD's ``V_loif``.  It is a pseudo-device SYSINIT
+(``PSEUDO_SYSINITS`` in init_main.py, FreeBSD's SI_SUB_PSEUDO), run after
+autoconfiguration has attached the NICs, as in FreeBSD: em0 is interface 1,
+em1 2, ..., and lo0 takes the next index (``ifconfig -l``: ``em0 lo0``).
 
 ``looutput(ifp, m, dst, ethertype)`` hands the packet back to the protocol's
 input routine (the one registered for ``ethertype``) as a new softnet event,
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kernel.kern.uipc_mbuf import M_LOOP, mbuf
 from kernel.net.if_var import ifnet, if_attach
+from kernel.netinet6 import in6
 from kernel.wire import errno as bsd_errno
 from kernel.wire.net_if import IFF, IFT
 from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU
@@ -29,10 +33,7 @@ LOMTU_MAX = 65536
 
 
 def loattach(k: "Kernel") -> ifnet:
-    """SYSINIT: create lo0 and bring it up with its IPv6 addresses."""
-    if getattr(k, "rt", None) is None:          # the local routes need the table
-        from kernel.net.route import route_init
-        route_init(k)
+    """SYSINIT (after the devices): create lo0 and bring it up with its IPv6 addresses."""
     ifp = ifnet(k, "lo", 0)
     ifp.if_type = IFT.LOOP
     ifp.if_mtu = LOMTU
@@ -42,9 +43,7 @@ def loattach(k: "Kernel") -> ifnet:
     if_attach(ifp)
     k.loif = ifp
     ifp.if_flags |= int(IFF.UP | IFF.DRV_RUNNING)
-    if hasattr(k, "nd6") and hasattr(k, "in6"):
-        from kernel.netinet6 import in6
-        in6.in6_if_up(ifp)
+    in6.in6_if_up(ifp)
     return ifp
 
 

@@ -3,6 +3,10 @@
 RFC 4861 section 7.3 (Neighbor Unreachability Detection) and 7.2 (address
 resolution) on the sending side; the message handlers are in nd6_nbr.py
 (NS/NA, DAD) and nd6_rtr.py (RS/RA, default routers, prefixes, redirects).
+What those handlers share is here, as KAME keeps nd6_options in nd6.c: the
+validity checks of RFC 4861 6.1/7.1/8.1 (``nd6_input_check``), the option
+walk with its counters (``nd6_input_options``, ``nd6_opt_lladdr``) and the
+drop (``nd6_input_bad``).
 
 The neighbor cache is per kernel, keyed by (interface index, address): one
 ``llinfo_nd6`` per neighbor, as FreeBSD's lltable (KAME hung them off cloned
@@ -32,14 +36,16 @@ from kernel.netinet6.in6_var import SEC, time_uptime
 from kernel.wire import errno as bsd_errno
 from kernel.wire.ethernet import ETHERTYPE
 from kernel.wire.icmp6 import ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR
-from kernel.wire.in6 import IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED
+from kernel.wire.in6 import (IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED,
+                             inet_ntop6)
 from kernel.wire.in6_var import (IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, ND6_IFF_NO_DAD,
                                  ND6_IFF_ACCEPT_RTADV, ND6_IFF_AUTO_LINKLOCAL,
                                  ND6_IFF_IFDISABLED, ND6_IFF_PERFORMNUD, ND6_LLINFO_DELAY,
                                  ND6_LLINFO_INCOMPLETE, ND6_LLINFO_NOSTATE, ND6_LLINFO_PROBE,
                                  ND6_LLINFO_REACHABLE, ND6_LLINFO_STALE, nd_ifinfo)
 from kernel.wire.nd6 import (ND_NEIGHBOR_SOLICIT, ND_REDIRECT, ND_ROUTER_ADVERT,
-                             ND_ROUTER_SOLICIT, ND6_MAXNDOPT)
+                             ND_ROUTER_SOLICIT, ND6_MAXNDOPT, NdOptError, nd6_options,
+                             nd_opt_lladdr_of, nd_opts)
 from kernel.wire.net_if import IFF, IFT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -257,6 +263,90 @@ def nd6_log(k: "Kernel", msg: str) -> None:
     """nd6log(): to the console only with net.inet6.icmp6.nd6_debug set."""
     if k.nd6.nd6_debug:
         k.printf(msg)
+
+
+# -- ND input: the checks and counts every message handler shares -----------------------------
+# By the message part of an nd6stat reason (nd6s_<msg>_<why>): the icmp6stat counter BSD
+# bumps at its "goto bad", the function named in the log, whether the log shows the destination.
+_ND6_BAD = {"ns": ("icp6s_badns", "nd6_ns_input", True),
+            "na": ("icp6s_badna", "nd6_na_input", True),
+            "ra": ("icp6s_badra", "nd6_ra_input", False),
+            "rd": ("icp6s_badredirect", "icmp6_redirect_input", False)}
+
+
+def nd6_input_bad(k: "Kernel", m: mbuf, reason: str) -> None:
+    """Drop an invalid NS, NA, RA or Redirect (KAME's ``bad:`` label): count
+    it in icmp6stat as BSD does (``icp6s_badns`` ...) and in nd6stat under
+    ``reason`` (``nd6s_ns_badhlim`` ...), and log it with its addresses."""
+    stat, fn, withdst = _ND6_BAD[reason[5:7]]
+    ICMP6STAT_INC(k, stat)
+    ND6STAT_INC(k, reason)
+    b, o = m.buf, m.off
+    src = inet_ntop6(bytes(b[o + 8:o + 24]))
+    if withdst:
+        nd6_log(k, f"{fn}: {reason[5:]} src={src} dst={inet_ntop6(bytes(b[o + 24:o + 40]))}\n")
+    else:
+        nd6_log(k, f"{fn}: {reason[5:]} from {src}\n")
+
+
+def nd6_input_check(m: mbuf, off: int, icmp6len: int, minlen: int,
+                    llsrc: bool = False) -> Optional[str]:
+    """The validity checks every ND message begins with, in this order (RFC
+    4861 6.1.1, 6.1.2, 7.1.1, 7.1.2 and 8.1 list them alike): the name of
+    the first that fails (``"badsrc"``, ``"badhlim"``, ``"short"``,
+    ``"badcode"``) or None, after which the ``minlen`` octets of the
+    message's fixed part at ``off`` may be unpacked.  ``llsrc``: a message
+    from a router (RA, Redirect) must come from a link-local address."""
+    b, o = m.buf, m.off
+    # RFC 4861 6.1.2, 8.1: "IP Source Address is a link-local address."
+    if llsrc and not IN6_IS_ADDR_LINKLOCAL(bytes(b[o + 8:o + 24])):
+        return "badsrc"
+    # "The IP Hop Limit field has a value of 255, i.e., the packet could not
+    # possibly have been forwarded by a router."
+    if b[o + 7] != 255:
+        return "badhlim"
+    # "ICMP length (derived from the IP length) is <minlen> or more octets."
+    if icmp6len < minlen or off + icmp6len > m.m_len:
+        return "short"
+    # "ICMP Code is 0."
+    if b[o + off + 1] != 0:
+        return "badcode"
+    return None
+
+
+def nd6_input_options(k: "Kernel", m: mbuf, off: int, icmp6len: int, minlen: int,
+                      count_toomany: bool = True) -> Optional[nd_opts]:
+    """The options of the ND message at ``off``, after its ``minlen`` octets
+    of fixed part, sorted by type (KAME ``nd6_option_init`` + ``nd6_options``).
+
+    None when the message must be dropped: RFC 4861 6.1/7.1/8.1 "All included
+    options have a length that is greater than zero" (and RFC 4861 4.6: "Nodes
+    MUST silently discard an ND packet that contains an option with length
+    zero"), or an option runs past the end; counted in ``icp6s_nd_badopt``
+    here, as FreeBSD's nd6_options does — the caller counts the bad message.
+    More than ``nd6_maxndopt`` options: the rest are ignored, and with
+    ``count_toomany`` counted in ``icp6s_nd_toomanyopt`` and ``nd6s_toomanyopt``.
+    """
+    base = m.off + off
+    try:
+        ndopts = nd6_options(m.buf, base + minlen, base + icmp6len, k.nd6.nd6_maxndopt)
+    except NdOptError:
+        ICMP6STAT_INC(k, "icp6s_nd_badopt")
+        return None
+    if ndopts.toomany and count_toomany:
+        ICMP6STAT_INC(k, "icp6s_nd_toomanyopt")
+        ND6STAT_INC(k, "nd6s_toomanyopt")
+    return ndopts
+
+
+def nd6_opt_lladdr(ifp: Any, raw: Optional[bytes]) -> Optional[bytes]:
+    """The address in a source/target link-layer address option (``raw``, as
+    :func:`nd6_input_options` found it), or None: no option, or one whose
+    length does not fit the addresses of ``ifp`` (KAME's "lladdrlen mismatch";
+    RFC 4861 4.6.1, RFC 2464 8 for Ethernet) — the caller drops the message."""
+    if raw is None:
+        return None
+    return nd_opt_lladdr_of(raw, len(ifp.if_addr) or 6)
 
 
 # -- per-interface ND parameters ---------------------------------------------------------

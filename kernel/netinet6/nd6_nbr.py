@@ -22,9 +22,10 @@ from kernel.kern.uipc_mbuf import M_LOOP, mbuf
 from kernel.netinet6.in6_var import IN6_IFF_ANYCAST, IN6_IFF_DUPLICATED, IN6_IFF_NODAD, \
     IN6_IFF_TENTATIVE, in6_ifaddr
 from kernel.netinet6.ip6_var import IPV6_UNSPECSRC
-from kernel.netinet6.nd6 import (ICMP6STAT_INC, LLE_STATIC, MS, ND6STAT_INC, ND_IFINFO, nd6_cache_lladdr,
-                                 nd6_flush_hold, nd6_llinfo_settimer, nd6_log, nd6_lookup,
-                                 icmp6_outhist)
+from kernel.netinet6.nd6 import (LLE_STATIC, MS, ND6STAT_INC, ND_IFINFO, nd6_cache_lladdr,
+                                 nd6_flush_hold, nd6_input_bad, nd6_input_check,
+                                 nd6_input_options, nd6_llinfo_settimer, nd6_log, nd6_lookup,
+                                 nd6_opt_lladdr, icmp6_outhist)
 from kernel.wire import errno as bsd_errno
 from kernel.wire.in6 import (IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED,
                              IN6ADDR_ANY, IN6ADDR_LINKLOCAL_ALLNODES, in6_is_scoped,
@@ -34,9 +35,8 @@ from kernel.wire.in6_var import (ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND6_LLINFO_
 from kernel.wire.ip6 import IP6_HDR_LEN, IPPROTO_ICMPV6, IPV6_VERSION, ip6_hdr
 from kernel.wire.nd6 import (ND_NA_FLAG_OVERRIDE, ND_NA_FLAG_ROUTER, ND_NA_FLAG_SOLICITED,
                              ND_NA_MINLEN, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, ND_NS_MINLEN,
-                             ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, NdOptError, Nonce,
-                             nd6_cksum, nd6_options, nd_neighbor_advert, nd_neighbor_solicit,
-                             nd_opt_lladdr, nd_opt_lladdr_of)
+                             ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, Nonce, nd6_cksum,
+                             nd_neighbor_advert, nd_neighbor_solicit, nd_opt_lladdr)
 from kernel.wire.net_if import IFF, IFT, LinkState
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,13 +44,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ND_OPT_NONCE_LEN = 6            # RFC 7527 4.1: "at least 6 octets" of random data
 DAD_MAXTRY = 15                 # NS we try to send for one DAD before giving up
+_SOLICITED_NODE_PREFIX = bytes.fromhex("ff0200000000000000000001ff")    # RFC 4291 2.7.1
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _ip6_fields(m: mbuf) -> tuple[int, bytes, bytes]:
-    """(hop limit, source, destination) of the IPv6 header at the front of ``m``."""
+def _ip6_addrs(m: mbuf) -> tuple[bytes, bytes]:
+    """(source, destination) of the IPv6 header at the front of ``m``."""
     b, o = m.buf, m.off
-    return b[o + 7], bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
+    return bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
 
 
 def nd6_ifptomac(ifp: Any) -> Optional[bytes]:
@@ -94,51 +95,34 @@ def nd6_ip6_output(ifp: Any, m: mbuf, dst: bytes, flags: int = 0) -> int:
 # -- Neighbor Solicitation -------------------------------------------------------------------
 def nd6_ns_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     """Receive a Neighbor Solicitation (RFC 4861 7.1.1, 7.2.3; RFC 4862 5.4.3)."""
+    # RFC 4861 7.1.1: "The IP Hop Limit field has a value of 255", "ICMP Code
+    # is 0", "ICMP length (derived from the IP length) is 24 or more octets"
+    why = nd6_input_check(m, off, icmp6len, ND_NS_MINLEN)
+    if why is not None:
+        return nd6_input_bad(k, m, "nd6s_ns_" + why)
     ifp = m.rcvif
-    hlim, saddr6, daddr6 = _ip6_fields(m)
-
-    def bad(reason: str) -> None:
-        ICMP6STAT_INC(k, "icp6s_badns")
-        ND6STAT_INC(k, reason)
-        nd6_log(k, f"nd6_ns_input: {reason[5:]} src={inet_ntop6(saddr6)} dst={inet_ntop6(daddr6)}\n")
-
-    # RFC 4861 7.1.1: "The IP Hop Limit field has a value of 255"
-    if hlim != 255:
-        return bad("nd6s_ns_badhlim")
-    # RFC 4861 7.1.1: "ICMP length (derived from the IP length) is 24 or more octets"
-    if icmp6len < ND_NS_MINLEN or off + icmp6len > m.m_len:
-        return bad("nd6s_ns_short")
-    _, code, _, _, taddr6 = nd_neighbor_solicit.unpack_from(m.buf, m.off + off)
-    # RFC 4861 7.1.1: "ICMP Code is 0"
-    if code != 0:
-        return bad("nd6s_ns_badcode")
+    saddr6, daddr6 = _ip6_addrs(m)
+    taddr6 = nd_neighbor_solicit.unpack_from(m.buf, m.off + off)[4]
     # RFC 4861 7.1.1: "Target Address is not a multicast address"
     if IN6_IS_ADDR_MULTICAST(taddr6):
-        return bad("nd6s_ns_mcasttgt")
+        return nd6_input_bad(k, m, "nd6s_ns_mcasttgt")
     # RFC 4861 7.1.1: "If the IP source address is the unspecified address,
     # the IP destination address is a solicited-node multicast address."
     dad = IN6_IS_ADDR_UNSPECIFIED(saddr6)
-    if dad and daddr6[:13] != bytes.fromhex("ff0200000000000000000001ff"):
-        return bad("nd6s_ns_baddad_dst")
+    if dad and daddr6[:13] != _SOLICITED_NODE_PREFIX:
+        return nd6_input_bad(k, m, "nd6s_ns_baddad_dst")
     # RFC 4861 7.1.1: "All included options have a length that is greater than zero."
-    base = m.off + off
-    try:
-        ndopts = nd6_options(m.buf, base + ND_NS_MINLEN, base + icmp6len, k.nd6.nd6_maxndopt)
-    except NdOptError:
-        ICMP6STAT_INC(k, "icp6s_nd_badopt")
-        return bad("nd6s_ns_badopt")
-    if ndopts.toomany:
-        ICMP6STAT_INC(k, "icp6s_nd_toomanyopt")
-        ND6STAT_INC(k, "nd6s_toomanyopt")
-    lladdr = None
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_NS_MINLEN)
+    if ndopts is None:
+        return nd6_input_bad(k, m, "nd6s_ns_badopt")
+    lladdr = nd6_opt_lladdr(ifp, ndopts.src_lladdr)
     if ndopts.src_lladdr is not None:
         # RFC 4861 7.1.1: "If the IP source address is the unspecified address,
         # there is no source link-layer address option in the message."
         if dad:
-            return bad("nd6s_ns_baddad_sllao")
-        lladdr = nd_opt_lladdr_of(ndopts.src_lladdr, len(ifp.if_addr) or 6)
+            return nd6_input_bad(k, m, "nd6s_ns_baddad_sllao")
         if lladdr is None:
-            return bad("nd6s_ns_badlladdr")          # lladdrlen mismatch
+            return nd6_input_bad(k, m, "nd6s_ns_badlladdr")
 
     # Attaching target link-layer address to the NA?  (RFC 4861 7.2.4)
     #
@@ -251,49 +235,31 @@ def nd6_ns_output(ifp: Any, daddr6: Optional[bytes], taddr6: bytes, ln: Any,
 # -- Neighbor Advertisement ------------------------------------------------------------------
 def nd6_na_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     """Receive a Neighbor Advertisement (RFC 4861 7.1.2, 7.2.5; RFC 4862 5.4.4)."""
-    ifp = m.rcvif
-    hlim, saddr6, daddr6 = _ip6_fields(m)
-
-    def bad(reason: str) -> None:
-        ICMP6STAT_INC(k, "icp6s_badna")
-        ND6STAT_INC(k, reason)
-        nd6_log(k, f"nd6_na_input: {reason[5:]} src={inet_ntop6(saddr6)} dst={inet_ntop6(daddr6)}\n")
-
-    # RFC 4861 7.1.2: "The IP Hop Limit field has a value of 255"
-    if hlim != 255:
-        return bad("nd6s_na_badhlim")
-    # RFC 4861 7.1.2: "ICMP length (derived from the IP length) is 24 or more octets"
-    if icmp6len < ND_NA_MINLEN or off + icmp6len > m.m_len:
-        return bad("nd6s_na_short")
-    _, code, _, flags, taddr6 = nd_neighbor_advert.unpack_from(m.buf, m.off + off)
-    # RFC 4861 7.1.2: "ICMP Code is 0"
-    if code != 0:
-        return bad("nd6s_na_badcode")
+    # RFC 4861 7.1.2: "The IP Hop Limit field has a value of 255", "ICMP Code
+    # is 0", "ICMP length (derived from the IP length) is 24 or more octets"
+    why = nd6_input_check(m, off, icmp6len, ND_NA_MINLEN)
+    if why is not None:
+        return nd6_input_bad(k, m, "nd6s_na_" + why)
+    daddr6 = _ip6_addrs(m)[1]
+    _, _, _, flags, taddr6 = nd_neighbor_advert.unpack_from(m.buf, m.off + off)
     is_router = bool(flags & ND_NA_FLAG_ROUTER)
     is_solicited = bool(flags & ND_NA_FLAG_SOLICITED)
     is_override = bool(flags & ND_NA_FLAG_OVERRIDE)
     # RFC 4861 7.1.2: "Target Address is not a multicast address"
     if IN6_IS_ADDR_MULTICAST(taddr6):
-        return bad("nd6s_na_mcasttgt")
+        return nd6_input_bad(k, m, "nd6s_na_mcasttgt")
     # RFC 4861 7.1.2: "If the IP Destination Address is a multicast address
     # the Solicited flag is zero."
     if IN6_IS_ADDR_MULTICAST(daddr6) and is_solicited:
-        return bad("nd6s_na_mcastsolicited")
+        return nd6_input_bad(k, m, "nd6s_na_mcastsolicited")
     # RFC 4861 7.1.2: "All included options have a length that is greater than zero."
-    base = m.off + off
-    try:
-        ndopts = nd6_options(m.buf, base + ND_NA_MINLEN, base + icmp6len, k.nd6.nd6_maxndopt)
-    except NdOptError:
-        ICMP6STAT_INC(k, "icp6s_nd_badopt")
-        return bad("nd6s_na_badopt")
-    if ndopts.toomany:
-        ICMP6STAT_INC(k, "icp6s_nd_toomanyopt")
-        ND6STAT_INC(k, "nd6s_toomanyopt")
-    lladdr = None
-    if ndopts.tgt_lladdr is not None:
-        lladdr = nd_opt_lladdr_of(ndopts.tgt_lladdr, len(ifp.if_addr) or 6)
-        if lladdr is None:
-            return bad("nd6s_na_badlladdr")
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_NA_MINLEN)
+    if ndopts is None:
+        return nd6_input_bad(k, m, "nd6s_na_badopt")
+    ifp = m.rcvif
+    lladdr = nd6_opt_lladdr(ifp, ndopts.tgt_lladdr)
+    if lladdr is None and ndopts.tgt_lladdr is not None:
+        return nd6_input_bad(k, m, "nd6s_na_badlladdr")
 
     ifa = in6ifa_ifpwithaddr(ifp, taddr6)
     # Target address matches one of my interface addresses.

@@ -22,8 +22,9 @@ from kernel.kern.uipc_mbuf import mbuf
 from kernel.netinet6.in6_var import in6_lifetime_remaining, time_uptime
 from kernel.netinet6.nd6 import (ICMP6STAT_INC, MAX_REACHABLE_TIME, ND6STAT_INC, ND_COMPUTE_RTIME,
                                  ND_IFINFO, ND_REDIRECT_ONLINK, ND_REDIRECT_ROUTER,
-                                 icmp6_outhist, nd6_cache_lladdr, nd6_is_reachable, nd6_log,
-                                 nd6_lookup)
+                                 icmp6_outhist, nd6_cache_lladdr, nd6_input_bad, nd6_input_check,
+                                 nd6_input_options, nd6_is_reachable, nd6_log, nd6_lookup,
+                                 nd6_opt_lladdr)
 from kernel.wire.in6 import (IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED,
                              IN6ADDR_ANY, IN6ADDR_LINKLOCAL_ALLROUTERS, in6_is_scoped, in6_mask,
                              inet_ntop6, sockaddr_in6)
@@ -33,9 +34,9 @@ from kernel.wire.in6_var import (IN6_IFF_AUTOCONF, IN6_IFF_NOTREADY, IN6_IFF_TEM
                                  in6_defrouter, in6_prefix)
 from kernel.wire.nd6 import (ND_OPT_PI_FLAG_AUTO, ND_OPT_PI_FLAG_ONLINK, ND_OPT_SOURCE_LINKADDR,
                              ND_RA_FLAG_RTPREF_MASK, ND_RA_MINLEN, ND_REDIRECT, ND_REDIRECT_MINLEN,
-                             ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, ND_RS_MINLEN, NdOptError,
-                             nd6_options, nd_opt_lladdr, nd_opt_lladdr_of, nd_opt_mtu,
-                             nd_opt_prefix_info, nd_redirect, nd_router_advert, nd_router_solicit)
+                             ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, ND_RS_MINLEN, nd_opt_lladdr,
+                             nd_opt_mtu, nd_opt_prefix_info, nd_redirect, nd_router_advert,
+                             nd_router_solicit)
 from kernel.wire.route import (RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_STATIC,
                                RTM_ADD, RTM_DELETE)
 
@@ -157,14 +158,13 @@ def nd6_rs_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
         return
     if IN6_IS_ADDR_UNSPECIFIED(saddr6):
         return                           # RFC 4861 6.2.6: no cache entry for ::
-    try:
-        ndopts = nd6_options(b, o + off + ND_RS_MINLEN, o + off + icmp6len, k.nd6.nd6_maxndopt)
-    except NdOptError:
-        ICMP6STAT_INC(k, "icp6s_nd_badopt")
+    # (Too many options are not counted for an RS or a Redirect; FreeBSD counts them.)
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_RS_MINLEN, count_toomany=False)
+    if ndopts is None:
         ICMP6STAT_INC(k, "icp6s_badrs")
         return
     if ndopts.src_lladdr is not None:
-        ll = nd_opt_lladdr_of(ndopts.src_lladdr, len(m.rcvif.if_addr) or 6)
+        ll = nd6_opt_lladdr(m.rcvif, ndopts.src_lladdr)
         if ll is None:
             ICMP6STAT_INC(k, "icp6s_badrs")
             return
@@ -196,47 +196,27 @@ def nd6_ra_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     """Receive a Router Advertisement (RFC 4861 6.1.2, 6.3.4; RFC 4862 5.5.3)."""
     ifp = m.rcvif
     b, o = m.buf, m.off
-    hlim, saddr6, daddr6 = b[o + 7], bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
+    saddr6, daddr6 = bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
     nd = k.nd6
     ndi = ND_IFINFO(ifp)
-
-    def bad(reason: str) -> None:
-        ICMP6STAT_INC(k, "icp6s_badra")
-        ND6STAT_INC(k, reason)
-        nd6_log(k, f"nd6_ra_input: {reason[5:]} from {inet_ntop6(saddr6)}\n")
-
     # We only accept RAs when ND6_IFF_ACCEPT_RTADV is on for the interface.
     if not ndi.flags & ND6_IFF_ACCEPT_RTADV or ndi.flags & ND6_IFF_IFDISABLED:
         ND6STAT_INC(k, "nd6s_ra_ignored")
         return
-    # RFC 4861 6.1.2: "IP Source Address is a link-local address."
-    if not IN6_IS_ADDR_LINKLOCAL(saddr6):
-        return bad("nd6s_ra_badsrc")
-    # RFC 4861 6.1.2: "The IP Hop Limit field has a value of 255"
-    if hlim != 255:
-        return bad("nd6s_ra_badhlim")
-    # RFC 4861 6.1.2: "ICMP length (derived from the IP length) is 16 or more octets."
-    if icmp6len < ND_RA_MINLEN or off + icmp6len > m.m_len:
-        return bad("nd6s_ra_short")
-    base = o + off
-    _, code, _, curhop, raflags, rltime, reachable, retrans = nd_router_advert.unpack_from(b, base)
-    # RFC 4861 6.1.2: "ICMP Code is 0."
-    if code != 0:
-        return bad("nd6s_ra_badcode")
+    # RFC 4861 6.1.2: "IP Source Address is a link-local address.", "The IP
+    # Hop Limit field has a value of 255", "ICMP Code is 0.", "ICMP length
+    # (derived from the IP length) is 16 or more octets."
+    why = nd6_input_check(m, off, icmp6len, ND_RA_MINLEN, llsrc=True)
+    if why is not None:
+        return nd6_input_bad(k, m, "nd6s_ra_" + why)
+    _, _, _, curhop, raflags, rltime, reachable, retrans = nd_router_advert.unpack_from(b, o + off)
     # RFC 4861 6.1.2: "All included options have a length that is greater than zero."
-    try:
-        ndopts = nd6_options(b, base + ND_RA_MINLEN, base + icmp6len, nd.nd6_maxndopt)
-    except NdOptError:
-        ICMP6STAT_INC(k, "icp6s_nd_badopt")
-        return bad("nd6s_ra_badopt")
-    if ndopts.toomany:
-        ICMP6STAT_INC(k, "icp6s_nd_toomanyopt")
-        ND6STAT_INC(k, "nd6s_toomanyopt")
-    lladdr = None
-    if ndopts.src_lladdr is not None:
-        lladdr = nd_opt_lladdr_of(ndopts.src_lladdr, len(ifp.if_addr) or 6)
-        if lladdr is None:
-            return bad("nd6s_ra_badlladdr")
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_RA_MINLEN)
+    if ndopts is None:
+        return nd6_input_bad(k, m, "nd6s_ra_badopt")
+    lladdr = nd6_opt_lladdr(ifp, ndopts.src_lladdr)
+    if lladdr is None and ndopts.src_lladdr is not None:
+        return nd6_input_bad(k, m, "nd6s_ra_badlladdr")
     now = time_uptime(k)
     mcast = IN6_IS_ADDR_MULTICAST(daddr6)
 
@@ -675,42 +655,29 @@ def icmp6_redirect_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     itself (on-link case) — a host route RTF_DYNAMIC, expiring."""
     ifp = m.rcvif
     b, o = m.buf, m.off
-    hlim, src6 = b[o + 7], bytes(b[o + 8:o + 24])
-
-    def bad(reason: str) -> None:
-        ICMP6STAT_INC(k, "icp6s_badredirect")
-        ND6STAT_INC(k, reason)
-        nd6_log(k, f"icmp6_redirect_input: {reason[5:]} from {inet_ntop6(src6)}\n")
-
+    src6 = bytes(b[o + 8:o + 24])
     # If we are a router, we don't update routes from redirects.
     if getattr(getattr(k, "ip6", None), "ip6_forwarding", 0) or not k.nd6.icmp6_rediraccept:
         ND6STAT_INC(k, "nd6s_rd_ignored")
         return
-    # RFC 4861 8.1: "IP Source Address is a link-local address."
-    if not IN6_IS_ADDR_LINKLOCAL(src6):
-        return bad("nd6s_rd_badsrc")
-    # "The IP Hop Limit field has a value of 255"
-    if hlim != 255:
-        return bad("nd6s_rd_badhlim")
-    # "ICMP length (derived from the IP length) is 40 or more octets."
-    if icmp6len < ND_REDIRECT_MINLEN or off + icmp6len > m.m_len:
-        return bad("nd6s_rd_short")
-    base = o + off
-    _, code, _, _, redtgt6, reddst6 = nd_redirect.unpack_from(b, base)
-    # "ICMP Code is 0."
-    if code != 0:
-        return bad("nd6s_rd_badcode")
+    # RFC 4861 8.1: "IP Source Address is a link-local address.", "The IP Hop
+    # Limit field has a value of 255", "ICMP Code is 0.", "ICMP length
+    # (derived from the IP length) is 40 or more octets."
+    why = nd6_input_check(m, off, icmp6len, ND_REDIRECT_MINLEN, llsrc=True)
+    if why is not None:
+        return nd6_input_bad(k, m, "nd6s_rd_" + why)
+    _, _, _, _, redtgt6, reddst6 = nd_redirect.unpack_from(b, o + off)
     # "The ICMP Destination Address field in the redirect message does not
     # contain a multicast address."
     if IN6_IS_ADDR_MULTICAST(reddst6):
-        return bad("nd6s_rd_mcastdst")
+        return nd6_input_bad(k, m, "nd6s_rd_mcastdst")
     # "The ICMP Target Address is either a link-local address (when redirected
     # to a router) or the same as the ICMP Destination Address (when
     # redirected to the on-link destination)."
     is_router = IN6_IS_ADDR_LINKLOCAL(redtgt6)
     is_onlink = redtgt6 == reddst6
     if not is_router and not is_onlink:
-        return bad("nd6s_rd_badtgt")
+        return nd6_input_bad(k, m, "nd6s_rd_badtgt")
     # "The IP source address of the Redirect is the same as the current
     # first-hop router for the specified ICMP Destination Address."
     zone = ifp.if_index if in6_is_scoped(reddst6) else 0
@@ -719,18 +686,15 @@ def icmp6_redirect_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
         from kernel.net import route
         rt = route.rtalloc1(k, reddst6, zone)
     if rt is None or not rt.rt_flags & RTF_GATEWAY or rt.rt_gateway != src6 or rt.rt_ifp is not ifp:
-        return bad("nd6s_rd_notgw")
-    # "All included options have a length that is greater than zero."
-    try:
-        ndopts = nd6_options(b, base + ND_REDIRECT_MINLEN, base + icmp6len, k.nd6.nd6_maxndopt)
-    except NdOptError:
-        ICMP6STAT_INC(k, "icp6s_nd_badopt")
-        return bad("nd6s_rd_badopt")
-    lladdr = None
-    if ndopts.tgt_lladdr is not None:
-        lladdr = nd_opt_lladdr_of(ndopts.tgt_lladdr, len(ifp.if_addr) or 6)
-        if lladdr is None:
-            return bad("nd6s_rd_badlladdr")
+        return nd6_input_bad(k, m, "nd6s_rd_notgw")
+    # "All included options have a length that is greater than zero."  (Too
+    # many options are not counted for a Redirect or an RS; FreeBSD counts them.)
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_REDIRECT_MINLEN, count_toomany=False)
+    if ndopts is None:
+        return nd6_input_bad(k, m, "nd6s_rd_badopt")
+    lladdr = nd6_opt_lladdr(ifp, ndopts.tgt_lladdr)
+    if lladdr is None and ndopts.tgt_lladdr is not None:
+        return nd6_input_bad(k, m, "nd6s_rd_badlladdr")
     # RFC 4861 8.3: update the neighbor cache for the target ...
     nd6_cache_lladdr(ifp, redtgt6, lladdr, ND_REDIRECT,
                      ND_REDIRECT_ONLINK if is_onlink else ND_REDIRECT_ROUTER)

@@ -156,37 +156,49 @@ _MULTI = {ND_OPT.PREFIX_INFORMATION: "prefix_info", ND_OPT.ROUTE_INFO: "route_in
           ND_OPT.RDNSS: "rdnss", ND_OPT.DNSSL: "dnssl"}
 
 
-def nd6_options(buf: bytes | bytearray | memoryview, off: int, end: int,
-                maxndopt: int = ND6_MAXNDOPT) -> nd_opts:
-    """Walk the options in ``buf[off:end]`` (KAME ``nd6_options``).
+def nd6_option(buf: bytes | bytearray | memoryview, off: int, end: int) -> int:
+    """The length in octets of the option at ``off`` (KAME ``nd6_option``: one
+    step of the walk over ``buf[off:end]``), checked before anyone reads it.
 
     Raises :class:`NdOptError` when RFC 4861 4.6 requires the packet to be
     dropped: "Nodes MUST silently discard an ND packet that contains an option
-    with length zero" (reason ``"zero length"``), and when an option's length
-    runs past the end of the message or the message ends inside an option
-    header (``"overrun"``).  More than ``maxndopt`` options: the rest are not
-    looked at and ``toomany`` is set (FreeBSD counts icp6s_nd_toomanyopt and
-    keeps what it found).  Unknown options are skipped (RFC 4861 4.6: "MUST
-    silently ignore ... and continue processing the message").
+    with length zero" (reason ``"zero length"``), and when the option runs past
+    the end of the message or the message ends inside an option header
+    (``"overrun"``).
+    """
+    if off + 2 > end:                                     # no room for the header
+        raise NdOptError("overrun")
+    olen = buf[off + 1] << 3
+    if olen == 0:                                         # RFC 4861 4.6: length 0
+        raise NdOptError("zero length")
+    if off + olen > end:
+        raise NdOptError("overrun")
+    return olen
+
+
+def nd6_options(buf: bytes | bytearray | memoryview, off: int, end: int,
+                maxndopt: int = ND6_MAXNDOPT) -> nd_opts:
+    """Walk the options in ``buf[off:end]`` with :func:`nd6_option` and sort
+    them into an :class:`nd_opts` (KAME ``nd6_option_init`` + ``nd6_options``).
+
+    A malformed list raises :class:`NdOptError` (see :func:`nd6_option`).
+    More than ``maxndopt`` options: the rest are not looked at and ``toomany``
+    is set (FreeBSD counts icp6s_nd_toomanyopt and keeps what it found).
+    Unknown options are skipped (RFC 4861 4.6: "MUST silently ignore ... and
+    continue processing the message").
     """
     opts = nd_opts()
     if off < 0 or end > len(buf) or off > end:
         raise NdOptError("overrun")
-    mv = memoryview(buf)
+    count = 0
     while off < end:
-        if off + 2 > end:                                 # no room for the header
-            raise NdOptError("overrun")
-        otype = buf[off]
-        olen = buf[off + 1] << 3
-        if olen == 0:                                     # RFC 4861 4.6: length 0
-            raise NdOptError("zero length")
-        if off + olen > end:
-            raise NdOptError("overrun")
-        if opts.count >= maxndopt:
+        olen = nd6_option(buf, off, end)
+        if count >= maxndopt:
             opts.toomany = True
             break
-        opts.count += 1
-        raw = bytes(mv[off:off + olen])
+        count += 1
+        otype = buf[off]
+        raw = bytes(buf[off:off + olen])
         name = _SINGLE.get(otype)
         if name is not None:
             if getattr(opts, name) is None:
@@ -200,6 +212,7 @@ def nd6_options(buf: bytes | bytearray | memoryview, off: int, end: int,
             else:
                 opts.unknown += 1
         off += olen
+    opts.count = count
     return opts
 
 
@@ -212,10 +225,22 @@ def nd_opt_lladdr_of(raw: bytes, addrlen: int = 6) -> Optional[bytes]:
     return raw[2:2 + addrlen]
 
 
+def nd_opt_len(bodylen: int) -> int:
+    """The length in octets of an option whose type and length octets are
+    followed by ``bodylen`` octets: RFC 4861 4.6, "in units of 8 octets"."""
+    return (bodylen + 2 + 7) & ~7
+
+
+def nd_opt_pack(otype: int, body: bytes) -> bytes:
+    """An option of type ``otype``: type, length, ``body``, zero padding to a
+    multiple of 8 octets."""
+    n = nd_opt_len(len(body))
+    return bytes((otype, n >> 3)) + body + bytes(n - 2 - len(body))
+
+
 def nd_opt_lladdr(otype: int, lladdr: bytes) -> bytes:
     """Build a source (1) or target (2) link-layer address option, padded to 8."""
-    n = (len(lladdr) + 2 + 7) & ~7
-    return bytes((otype, n >> 3)) + lladdr + bytes(n - 2 - len(lladdr))
+    return nd_opt_pack(otype, lladdr)
 
 
 # -- option values ---------------------------------------------------------------------
@@ -244,10 +269,10 @@ class SourceLinkAddr:
         return cls(body[:6] if olen == 8 else body)
 
     def buffer_len(self) -> int:
-        return (len(self.lladdr) + 2 + 7) & ~7
+        return nd_opt_len(len(self.lladdr))
 
     def emit(self) -> bytes:
-        return nd_opt_lladdr(self.TYPE, self.lladdr)
+        return nd_opt_pack(self.TYPE, self.lladdr)
 
 
 @dataclass(frozen=True)
@@ -307,11 +332,10 @@ class RedirectedHeader:
         return cls(bytes(data[8:olen]))
 
     def buffer_len(self) -> int:
-        return 8 + ((len(self.data) + 7) & ~7)
+        return nd_opt_len(6 + len(self.data))
 
     def emit(self) -> bytes:
-        n = self.buffer_len()
-        return bytes((self.TYPE, n >> 3)) + bytes(6) + self.data + bytes(n - 8 - len(self.data))
+        return nd_opt_pack(self.TYPE, bytes(6) + self.data)     # 6 reserved octets
 
 
 @dataclass(frozen=True)
@@ -348,11 +372,10 @@ class Nonce:
         return cls(bytes(data[2:olen]))
 
     def buffer_len(self) -> int:
-        return (len(self.nonce) + 2 + 7) & ~7
+        return nd_opt_len(len(self.nonce))
 
     def emit(self) -> bytes:
-        n = self.buffer_len()
-        return bytes((self.TYPE, n >> 3)) + self.nonce + bytes(n - 2 - len(self.nonce))
+        return nd_opt_pack(self.TYPE, self.nonce)
 
 
 @dataclass(frozen=True)
@@ -471,11 +494,10 @@ class UnknownOption:
         return cls(data[0], bytes(data[2:olen]))
 
     def buffer_len(self) -> int:
-        return (len(self.data) + 2 + 7) & ~7
+        return nd_opt_len(len(self.data))
 
     def emit(self) -> bytes:
-        n = self.buffer_len()
-        return bytes((self.type, n >> 3)) + self.data + bytes(n - 2 - len(self.data))
+        return nd_opt_pack(self.type, self.data)
 
 
 NdOption = Union[SourceLinkAddr, TargetLinkAddr, PrefixInformation, RedirectedHeader, Mtu,
@@ -490,18 +512,13 @@ _OPTION_CLASSES: dict[int, type] = {
 
 
 def parse_options(data: bytes, maxndopt: int = 1 << 30) -> tuple[NdOption, ...]:
-    """Parse an option list into values; ValueError for anything malformed."""
+    """Parse an option list into values, walking it with :func:`nd6_option`
+    as the kernel does; ValueError (NdOptError for the walk) for anything malformed."""
     out: list[NdOption] = []
     off = 0
     n = len(data)
     while off < n:
-        if off + 2 > n:
-            raise NdOptError("overrun")
-        olen = data[off + 1] << 3
-        if olen == 0:
-            raise NdOptError("zero length")
-        if off + olen > n:
-            raise NdOptError("overrun")
+        olen = nd6_option(data, off, n)
         if len(out) >= maxndopt:
             break
         cls = _OPTION_CLASSES.get(data[off], UnknownOption)

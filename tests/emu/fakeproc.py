@@ -1,10 +1,10 @@
-"""A stand-in for the kernel's process layer, so the front can be tested before it exists.
+"""A stand-in for the kernel's process layer, with programs whose timing tests control.
 
 It provides exactly what emu/lab.py calls: ``Kernel.spawn(path, argv, stdout=, stderr=)``
 returning a process with ``p_pid``, ``exit_code`` (None while running) and
-``on_exit(fn)`` as kernel/kern/kern_proc.py's ``proc`` has, and ``Kernel.kill(pid, sig)``;
-and a program table (path -> main) in place of ``userland.programs``.  Programs run as
-scheduler events, in virtual time.
+``on_exit(fn)`` as kernel/kern/kern_proc.py's ``proc`` has, and ``Kernel.kill(pid, sig)``
+(True: the process was there); and a program table (path -> main) in place of
+``userland.programs``.  Programs run as scheduler events, in virtual time.
 """
 from __future__ import annotations
 
@@ -115,11 +115,12 @@ def install(monkeypatch) -> Procs:
         self.platform.call_later(START_DELAY, start)
         return p
 
-    def kill(self: Kernel, pid: int, sig: int) -> None:
+    def kill(self: Kernel, pid: int, sig: int) -> bool:
         signals.append((pid, sig))
         p = procs[pid]
         p.out.write("^C\n")
         p.exit(128 + sig)
+        return True
 
     monkeypatch.setattr(Kernel, "spawn", spawn, raising=False)
     monkeypatch.setattr(Kernel, "kill", kill, raising=False)

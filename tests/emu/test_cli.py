@@ -2,7 +2,8 @@
 exit statuses, captures, and errors as one line on stderr with exit status 2.
 
 Commands run against tests/emu/fakeproc.py, a stand-in for the kernel's process layer
-(Kernel.spawn / kill) until the real one exists."""
+(Kernel.spawn / kill) with programs whose timing the tests control; the real process
+layer runs under the same calls in test_demo.py and tests/userland."""
 from __future__ import annotations
 
 import os
@@ -214,25 +215,3 @@ def test_run_command_api(monkeypatch):
     t = lab.sched.now
     assert lab.run_command("alice", "sleep 3")[0] == 0
     assert lab.sched.now - t == 3 * SEC + fakeproc.START_DELAY     # stops right at the exit
-
-
-def test_proc_status_and_send_signal_adapters():
-    from types import SimpleNamespace
-
-    from emu.lab import proc_status, send_signal
-    assert proc_status(SimpleNamespace(exit_code=None)) is None
-    assert proc_status(SimpleNamespace(exit_status=3)) == 3
-    assert proc_status(SimpleNamespace(poll=lambda: 0)) == 0
-    sent = []
-    k = SimpleNamespace(kill=lambda pid, sig: sent.append((pid, sig)))
-    assert send_signal(k, SimpleNamespace(p_pid=7), 2) and sent == [(7, 2)]
-
-
-def test_commands_without_an_exit_hook_are_watched_event_by_event(monkeypatch):
-    fakeproc.install(monkeypatch)
-    monkeypatch.delattr(fakeproc.FakeProc, "on_exit")
-    lab = Lab.from_file(DEMO)
-    lab.boot()
-    t = lab.sched.now
-    assert lab.run_command("alice", "sleep 1") == (0, "")
-    assert lab.sched.now - t == SEC + fakeproc.START_DELAY

@@ -327,7 +327,7 @@ def test_lab_file_modules_import_nothing_of_kernel_drivers_userland_or_images():
     """DESIGN.md import rules: only the front (lab, cli, console) meets the software."""
     import subprocess
     import sys
-    code = ("import sys; import emu.labfile, emu.images, emu.rcconf, emu.tomlpos, emu.diag; "
+    code = ("import sys; import emu.labfile, emu.images, emu.tomlpos, emu.diag; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('kernel', 'drivers', 'userland', 'images')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -2,6 +2,7 @@
 
     lab = pair()
     status, out = lab.run_command("left", "ifconfig em0")
+    lab = pair(capture=tmp_path)      # and link0 captured to tmp_path/link0.pcap
 
 Built in code (no image, no /etc/rc): the interfaces start down and without
 addresses, so each test configures what it needs.  ``left`` has MAC
@@ -20,11 +21,14 @@ LL_LEFT = "fe80::ff:fe00:1201"
 LL_RIGHT = "fe80::ff:fe00:1202"
 
 
-def pair(seed: int = 1, programs: Optional[dict[str, Callable[..., Any]]] = None) -> Lab:
+def pair(seed: int = 1, programs: Optional[dict[str, Callable[..., Any]]] = None,
+         capture: Any = None) -> Lab:
     lab = Lab(seed=seed)
     lab.programs = program_table()
     lab.programs.update(programs or {})
     seg = lab.segment("link0")
+    if capture is not None:
+        lab.capture_dir(capture)
     lab.machine("left", nics=[("em", seg, MAC_LEFT)])
     lab.machine("right", nics=[("em", seg, MAC_RIGHT)])
     lab.boot()

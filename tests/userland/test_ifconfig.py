@@ -25,9 +25,9 @@ def test_interfaces_start_down_without_addresses():
     lab = pair()
     lo = index(lab, "left", "lo0")
     assert lab.run_command("left", "ifconfig") == (
-        0, LO0.format(lo=lo) + em0(lab, "left", flags="8802<BROADCAST,SIMPLEX,MULTICAST>"))
+        0, em0(lab, "left", flags="8802<BROADCAST,SIMPLEX,MULTICAST>") + LO0.format(lo=lo))
     assert lab.run_command("left", "ifconfig -a") == lab.run_command("left", "ifconfig")
-    assert lab.run_command("left", "ifconfig -l") == (0, "lo0 em0\n")
+    assert lab.run_command("left", "ifconfig -l") == (0, "em0 lo0\n")   # if_index order
     assert lab.run_command("left", "ifconfig -l -u") == (0, "lo0\n")
     assert lab.run_command("left", "ifconfig -l -d") == (0, "em0\n")
     assert lab.run_command("left", "ifconfig -l ether") == (0, "em0\n")
@@ -48,7 +48,7 @@ def test_up_and_an_address_then_dad():
         0, f"em0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n"
            f"\tinet6 {ll}\n\tinet6 2001:db8:12::1 prefixlen 64\n"
            f"\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>\n")
-    assert lab.run_command("left", "ifconfig -l inet6") == (0, "lo0 em0\n")
+    assert lab.run_command("left", "ifconfig -l inet6") == (0, "em0 lo0\n")
 
 
 def test_a_duplicate_address_is_marked_duplicated():
@@ -70,14 +70,16 @@ def test_alias_delete_prefixlen_slash_and_address_flags():
         "left", "ifconfig em0 inet6 2001:db8:15::1 prefixlen 64 autoconf pltime 100 vltime 200"
     ) == (0, "")
     lab.run_for(3 * SEC)
-    out = lab.run_command("left", "ifconfig em0 inet6")[1].splitlines()
+    out = lab.run_command("left", "ifconfig -L em0 inet6")[1].splitlines()
     assert out[2:6] == ["\tinet6 2001:db8:12::1 prefixlen 64",
                         "\tinet6 2001:db8:13::1 prefixlen 48",
                         "\tinet6 2001:db8:14::1 prefixlen 64 anycast",
                         "\tinet6 2001:db8:15::1 prefixlen 64 autoconf pltime 97 vltime 197"]
     lab.run_for(100 * SEC)                                  # RFC 4862 5.5.4: deprecated
-    assert lab.run_command("left", "ifconfig em0 inet6")[1].splitlines()[5] == \
+    assert lab.run_command("left", "ifconfig -L em0 inet6")[1].splitlines()[5] == \
         "\tinet6 2001:db8:15::1 prefixlen 64 deprecated autoconf pltime 0 vltime 97"
+    assert lab.run_command("left", "ifconfig em0 inet6")[1].splitlines()[5] == \
+        "\tinet6 2001:db8:15::1 prefixlen 64 deprecated autoconf"
     assert lab.run_command("left", "ifconfig em0 inet6 2001:db8:13::1 -alias") == (0, "")
     assert lab.run_command("left", "ifconfig em0 inet6 2001:db8:14::1 delete") == (0, "")
     assert "2001:db8:13::1" not in lab.run_command("left", "ifconfig em0")[1]
@@ -145,3 +147,43 @@ def test_an_ordinary_user_is_refused():
     assert (p.exit_code, out.text(), err.text()) == (1, "", "ifconfig: down: permission denied\n")
     r = h.run("/sbin/ifconfig lo0")
     assert r.status == 0 and r.out.startswith("lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST>")
+
+
+def test_lifetimes_are_shown_only_with_L_and_only_when_finite():
+    """af_inet6.c in6_status: ``pltime``/``vltime`` only under -L (ip6lifetime),
+    and only for an address whose lifetimes do not both last forever; an
+    infinite one of the two reads ``infty``."""
+    lab = pair()
+    up(lab, "left", "2001:db8:12::1")
+    assert lab.run_command("left", "ifconfig em0 inet6 2001:db8:16::1 pltime 300") == (0, "")
+    lab.run_for(3 * SEC)
+    plain = lab.run_command("left", "ifconfig em0")[1]
+    assert "pltime" not in plain and "vltime" not in plain
+    assert "\tinet6 2001:db8:16::1 prefixlen 64\n" in plain
+    out = lab.run_command("left", "ifconfig -L em0")[1]
+    assert "\tinet6 2001:db8:16::1 prefixlen 64 pltime 297 vltime infty\n" in out
+    assert "\tinet6 2001:db8:12::1 prefixlen 64\n" in out          # static: nothing to show
+    assert lab.run_command("left", "ifconfig -a -L")[1] == lab.run_command(
+        "left", "ifconfig -L")[1]
+    assert "pltime 297" in lab.run_command("left", "ifconfig -aL")[1]
+
+
+def test_media_and_status_follow_the_link_the_kernel_reports():
+    """SIOCGIFMEDIA: the link em(4) negotiated (1000baseT full duplex, the
+    datasheet's only speed), ``no carrier`` with the cable out, and whatever
+    speed the driver reports in if_baudrate once the link is up again."""
+    lab = pair()
+    up(lab, "left")
+    port = next(p for p in lab.segments["link0"].ports if p.name == "left.em0")
+    port.set_link(False)
+    lab.run_for(SEC)
+    lines = lab.run_command("left", "ifconfig em0")[1].splitlines()
+    assert lines[-3:-1] == ["\tmedia: Ethernet autoselect", "\tstatus: no carrier"]
+    port.set_link(True)
+    lab.run_for(SEC)
+    lines = lab.run_command("left", "ifconfig em0")[1].splitlines()
+    assert lines[-3:-1] == ["\tmedia: Ethernet autoselect (1000baseT <full-duplex>)",
+                            "\tstatus: active"]
+    lab.machines["left"].ifnet("em0").if_baudrate = 100_000_000    # as a 100 Mb/s link
+    lines = lab.run_command("left", "ifconfig em0")[1].splitlines()
+    assert lines[-3] == "\tmedia: Ethernet autoselect (100baseTX <full-duplex>)"

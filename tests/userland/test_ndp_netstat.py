@@ -139,10 +139,11 @@ def test_netstat_rn_and_r():
         f"::1                               link#{lo}                        UHS         lo0\n"
         f"2001:db8:12::/64                  link#{em}                        U           em0\n"
         f"2001:db8:12::1                    link#{em}                        UHS         lo0\n"
-        f"fe80::%lo0/64                     link#{lo}                        U           lo0\n"
-        f"fe80::1%lo0                       link#{lo}                        UHS         lo0\n"
         f"fe80::%em0/64                     link#{em}                        U           em0\n"
-        f"fe80::ff:fe00:1201%em0            link#{em}                        UHS         lo0\n"))
+        f"fe80::ff:fe00:1201%em0            link#{em}                        UHS         lo0\n"
+        f"fe80::%lo0/64                     link#{lo}                        U           lo0\n"
+        f"fe80::1%lo0                       link#{lo}                        UHS         lo0\n"))
+    assert (em, lo) == (1, 2)           # the radix walk orders fe80:: routes by embedded zone
     assert lab.run_command("left", "netstat -rn -f inet6") == lab.run_command("left",
                                                                             "netstat -rn")
     assert lab.run_command("left", "netstat -rn -f inet") == (0, "Routing tables\n")
@@ -163,12 +164,12 @@ def test_netstat_i():
     lo0_link = f"lo0   16384 <Link#{lo}>" + " " * 31 + "0     0     0        0     0     0\n"
     assert lab.run_command("left", "netstat -in") == (0, (
         "Name    Mtu Network       Address              Ipkts Ierrs Idrop    Opkts Oerrs  Coll\n"
-        + lo0_link +
-        "lo0       - ::1/128       ::1                      0     -     -        0     -     -\n"
-        "lo0       - fe80::%lo0/64 fe80::1%lo0              0     -     -        0     -     -\n"
         + em0_link +
         "em0       - fe80::%em0/64 fe80::ff:fe00:120        0     -     -        0     -     -\n"
-        "em0       - 2001:db8:12:: 2001:db8:12::1           0     -     -        0     -     -\n"))
+        "em0       - 2001:db8:12:: 2001:db8:12::1           0     -     -        0     -     -\n"
+        + lo0_link +
+        "lo0       - ::1/128       ::1                      0     -     -        0     -     -\n"
+        "lo0       - fe80::%lo0/64 fe80::1%lo0              0     -     -        0     -     -\n"))
     assert d.ifi_ipackets > 0 and d.ifi_opackets > 0
     assert lab.run_command("left", "netstat -i -I lo0 -f link") == (0, (
         "Name    Mtu Network       Address              Ipkts Ierrs Idrop    Opkts Oerrs  Coll\n"

@@ -1,11 +1,14 @@
 """ping6(8) (userland/sbin/ping6.py) on the demo lab, in virtual time: FreeBSD's
-(KAME's) output, exit statuses, signals, multicast duplicates, fragmentation."""
+(KAME's) output, exit statuses, signals, multicast duplicates, fragmentation; and
+the frames of a two-host exchange read by tshark."""
 from __future__ import annotations
 
 import re
 
 from emu.sched import MS, SEC
+from tests.conftest import tshark_fields, tshark_problems
 from tests.userland.labs import demo
+from tests.userland.netlab import LL_LEFT, LL_RIGHT, pair, up
 
 T = r"\d+\.\d{3}"
 REPLY = re.compile(rf"16 bytes from 2001:db8:1::b, icmp_seq=(\d+) hlim=64 time=({T}) ms\Z")
@@ -171,3 +174,90 @@ def test_flood_ping():
     body = out.split("\n", 1)[1]
     assert body.startswith(".\b" * 50)
     assert "50 packets transmitted, 50 packets received, 0.0% packet loss" in out
+
+
+# -- multicast: every listener answers (DUP!), as long as ping6 is still reading ----------------
+
+def test_multicast_ping_c3_three_hosts_counts_dups_until_every_request_has_a_reply(tmp_path):
+    """``ping6 -c 3 ff02::1%em0`` among three hosts: alice answers herself first
+    (multicast loopback), bob and carol's answers to the same sequence number
+    are DUP!s.  As KAME's ping6.c (FreeBSD 6-9, and sbin/ping/ping6.c today),
+    ping6 stops as soon as ``nreceived >= npackets``: at the first answer to the
+    third request.  Bob's and carol's answers to it are on the wire but come
+    after ping6 exited, so they are not counted."""
+    lab = demo(pcap_dir=tmp_path)
+    t0 = lab.sched.now
+    status, out = lab.run_command("alice", "ping6 -c 3 ff02::1%em0")
+    assert status == 0, out
+    lines = out.splitlines()
+    me, bob, carol = (f"16 bytes from fe80::ff:fe00:{n}%em0" for n in (1, 2, 3))
+    got = [(l.split(",")[0], int(re.search(r"icmp_seq=(\d+)", l).group(1)),
+            l.endswith("(DUP!)")) for l in lines[1:-4]]
+    assert got == [(me, 0, False), (bob, 0, True), (carol, 0, True),
+                   (me, 1, False), (bob, 1, True), (carol, 1, True),
+                   (me, 2, False)]
+    assert lines[-3:-1] == ["--- ff02::1%em0 ping6 statistics ---",
+                            "3 packets transmitted, 3 packets received, +4 duplicates, "
+                            "0.0% packet loss"]
+    assert RTT.match(lines[-1])
+    assert 2 * SEC <= lab.sched.now - t0 < 2 * SEC + 10 * MS     # one request a second
+    lab.run_for(10 * MS)
+    lab.flush_captures()
+    rows = tshark_fields(tmp_path / "lan0.pcap", "icmpv6.type", "ipv6.src",
+                         "icmpv6.echo.sequence_number",
+                         display_filter="icmpv6.type == 128 or icmpv6.type == 129")
+    assert [r for r in rows if r[0] == "128"] == [
+        ["128", "fe80::ff:fe00:1", str(s)] for s in range(3)]
+    replies = sorted((r[1], int(r[2])) for r in rows if r[0] == "129")
+    assert replies == [(f"fe80::ff:fe00:{h}", s) for h in (2, 3) for s in range(3)]
+
+
+def test_multicast_late_replies_to_earlier_requests_are_still_dups():
+    """With ``-i 0.0003`` the next request leaves before bob and carol answer
+    the previous one (their first answer waits for address resolution): the
+    late answers are printed and counted as DUP!s of their own sequence number."""
+    lab = demo()
+    status, out = lab.run_command("alice", "ping6 -c 3 -i 0.0003 ff02::1%em0")
+    assert status == 0, out
+    seqs = [(int(re.search(r"icmp_seq=(\d+)", l).group(1)), l.endswith("(DUP!)"))
+            for l in out.splitlines() if " bytes from " in l]
+    assert seqs[:2] == [(0, False), (1, False)]              # alice's own, at once
+    assert seqs[2:6] == [(0, True), (0, True), (1, True), (1, True)]
+    assert seqs[6:] == [(2, False)]
+    assert "3 packets transmitted, 3 packets received, +4 duplicates, 0.0% packet loss" in out
+
+
+# -- the wire: what two hosts say to each other reads cleanly in tshark --------------------------
+
+def test_two_hosts_dad_nd_and_echo_on_the_wire_pass_tshark(tmp_path):
+    """The pair lab captured while both hosts come up, resolve each other and
+    ping: DAD probes (RFC 4862 5.4.2: from ::, no SLLAO), address resolution
+    (RFC 4861 7.2.2: NS with our SLLAO; 7.2.4: solicited NA with the TLLAO),
+    all with hop limit 255 (RFC 4861 7.1.1), and echo request/reply (RFC 4443
+    4.1, 4.2) — with no tshark warning, bad checksum or malformed option."""
+    lab = pair(capture=tmp_path)
+    up(lab, "left", "2001:db8:12::1")
+    up(lab, "right", "2001:db8:12::2")
+    assert lab.run_command("left", "ping6 -c 2 2001:db8:12::2")[0] == 0
+    assert lab.run_command("right", f"ping6 -c 1 {LL_LEFT}%em0")[0] == 0
+    lab.flush_captures()
+    pcap = tmp_path / "link0.pcap"
+    assert tshark_problems(pcap) == []
+    rows = tshark_fields(pcap, "icmpv6.type", "ipv6.src", "ipv6.dst", "ipv6.hlim",
+                         "icmpv6.nd.ns.target_address", "icmpv6.opt.src_linkaddr",
+                         "icmpv6.opt.target_linkaddr", "icmpv6.nd.na.flag.s",
+                         display_filter="icmpv6")
+    types = [r[0] for r in rows]
+    assert {"128", "129", "135", "136"} <= set(types)
+    dad = [r for r in rows if r[0] == "135" and r[1] == "::"]
+    assert sorted(r[4] for r in dad) == sorted(["2001:db8:12::1", "2001:db8:12::2",
+                                                LL_LEFT, LL_RIGHT])
+    assert all(r[3] == "255" and r[5] == "" for r in dad)
+    ns = [r for r in rows if r[0] == "135" and r[1] != "::"]
+    na = [r for r in rows if r[0] == "136"]
+    assert ns and len(na) == len(ns)
+    assert all(r[3] == "255" and r[5] == ("02:00:00:00:12:01" if r[1] in (
+        "2001:db8:12::1", LL_LEFT) else "02:00:00:00:12:02") for r in ns)
+    assert all(r[3] == "255" and r[7] == "1" and r[6] in ("02:00:00:00:12:01",
+                                                        "02:00:00:00:12:02") for r in na)
+    assert types.count("128") == types.count("129") == 3

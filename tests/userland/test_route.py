@@ -62,7 +62,7 @@ def test_host_prefixlen_and_interface_routes():
     out = lab.run_command("left", "netstat -rn")[1].splitlines()
     assert "2001:db8:50::1                    2001:db8:12::2                UGHS        em0" in out
     assert "2001:db8:51::/56                  2001:db8:12::2                UGS         em0" in out
-    assert "2001:db8:52::/64                  link#2                        US          em0" in out
+    assert "2001:db8:52::/64                  link#1                        US          em0" in out
 
 
 def test_errors_print_freebsds_messages():
@@ -119,17 +119,17 @@ def test_monitor_prints_every_message():
         f"\ngot message of size 176 on {when}\n"
         "RTM_ADD: Add Route: len 176, pid: 0, seq 0, errno 0, "
         "flags:<UP,HOST,DONE,STATIC,LOCAL>\nlocks:  inits: \nsockaddrs: <DST,GATEWAY>\n"
-        " 2001:db8:13::1 link#2\n"
+        " 2001:db8:13::1 link#1\n"                     # em0 is interface 1
         f"\ngot message of size 204 on {when}\n"
         "RTM_ADD: Add Route: len 204, pid: 0, seq 0, errno 0, flags:<UP,DONE>\n"
         "locks:  inits: \nsockaddrs: <DST,GATEWAY,NETMASK>\n"
-        " 2001:db8:13:: link#2 ffff:ffff:ffff:ffff::\n"
+        " 2001:db8:13:: link#1 ffff:ffff:ffff:ffff::\n"
         f"\ngot message of size 132 on {when}\n"
         "RTM_NEWADDR: address being added to iface: len 132, metric 0, flags:<UP,HOST>\n"
         "sockaddrs: <NETMASK,IFP,IFA>\n"
         " ffff:ffff:ffff:ffff:: em0:2.0.0.0.12.1 2001:db8:13::1\n"
         f"\ngot message of size 100 on {when}\n"
-        "RTM_IFINFO: iface status change: len 100, if# 2, link: up, "
+        "RTM_IFINFO: iface status change: len 100, if# 1, link: up, "
         "flags:<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST>\n")
 
 

@@ -5,10 +5,12 @@ The router side (rtadvd) is the next issue: here a small program on the
 "router" host answers each RS with an RA (tests/userland/ra_responder.py)."""
 from __future__ import annotations
 
+import re
+
 from emu.sched import MS, SEC
 from emu.wire.pcap import read_pcap
 from kernel.wire.in6 import inet_pton6
-from tests.userland.labs import RARESPONDER, from_text
+from tests.userland.labs import RARESPONDER, console_lines, from_text
 
 LAB = """\
 [lab]
@@ -149,3 +151,99 @@ def test_rtsold_dump_on_sigusr1(tmp_path):
     lab.run_for(10 * MS)         # the signal ends rtsold's poll (EINTR): it dumps, then polls again
     out = lab.run_command("h", "cat /var/run/rtsold.dump")
     assert out[0] == 0 and out[1].startswith("Interface em0\n  probe interval: infinity\n")
+
+
+# -- a host booting from FreeBSD's rc.conf lines, the router appearing late ----------------------
+
+RC_CONF = 'hostname="h"\nifconfig_em0_ipv6="inet6 accept_rtadv"\nrtsold_enable="YES"\n'
+LATE_LAB = """\
+[lab]
+name = "late-router"
+seed = 7
+[segment.lan0]
+[host.r]
+image = "router"
+nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:01"}]
+[host.r.rc]
+ifconfig_em0_ipv6 = "inet6 2001:db8:1::1 prefixlen 64"
+[host.h]
+image = "img"
+nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:02"}]
+"""
+H_MAC = bytes.fromhex("020000000002")
+
+
+def advance(lab, delta: int) -> None:
+    """Run the lab ``delta`` ns of virtual time (a job ending stops a run_for early)."""
+    end = lab.sched.now + delta
+    while lab.sched.now < end:
+        lab.run_for(end - lab.sched.now)
+
+
+def test_rfc4861_6_3_7_rtsold_from_rc_conf_stops_soliciting_at_the_first_advertisement(tmp_path):
+    """rc.conf as on FreeBSD (``ifconfig_em0_ipv6="inet6 accept_rtadv"``,
+    ``rtsold_enable="YES"``): netif shows em0 with ACCEPT_RTADV, then
+    ``Starting rtsold.`` (rtsold -a, no rtsol run by netif).  RFC 4861 6.3.7:
+    the first RS within MAX_RTR_SOLICITATION_DELAY of the start, the next
+    RTR_SOLICITATION_INTERVAL later; "Once the host sends a Router Solicitation,
+    and receives a valid Router Advertisement with a non-zero Router Lifetime,
+    the host MUST desist from sending additional solicitations on that
+    interface".  The router only appears after the first RS; its RA (prefix
+    2001:db8:1::/64, L and A) gives the SLAAC address (RFC 4862 5.5.3), the
+    default router and the prefix, as ndp -r, ndp -p and netstat -rn show."""
+    (tmp_path / "img" / "etc").mkdir(parents=True)
+    (tmp_path / "img" / "etc" / "rc.conf").write_text(RC_CONF)
+    lab = from_text(tmp_path, LATE_LAB, boot=False, pcap_dir=tmp_path / "cap")
+    said: list[tuple[int, str]] = []
+    lab.on_console = lambda host, text: said.append((lab.sched.now, text)) if host == "h" else None
+    lab.boot(rc_timeout=0)
+    assert lab.wait_rc()
+    lines = console_lines(lab, "h")
+    net = lines.index("Starting Network: lo0 em0.")
+    assert "\tnd6 options=23<PERFORMNUD,ACCEPT_RTADV,AUTO_LINKLOCAL>" in lines[net:]
+    assert lines.index("Starting rtsold.") > net
+    assert not any("rtsol" in l and l != "Starting rtsold." for l in lines)
+    t_start = next(t for t, text in said if "Starting rtsold." in text)
+    ps = lab.run_command("h", "ps ax")[1].splitlines()
+    assert sum(r.endswith("/usr/sbin/rtsold -a") for r in ps) == 1
+
+    # the first RS goes out alone: nobody answers yet
+    lab.flush_captures()
+    rs = solicitations(tmp_path / "cap" / "lan0.pcap", H_MAC)
+    assert len(rs) == 1 and 0 <= rs[0][0] - t_start <= 1 * SEC
+    advance(lab, rs[0][0] + 2 * SEC - lab.sched.now)
+    job = lab.start_command("r", f"{RARESPONDER} em0 2001:db8:1::")
+    advance(lab, 60 * SEC)
+    assert job.output == "RS from fe80::ff:fe00:2%em0\n"
+    lab.flush_captures()
+    rs = solicitations(tmp_path / "cap" / "lan0.pcap", H_MAC)
+    assert [t - rs[0][0] for t, _ in rs] == [0, 4 * SEC]        # answered: no third one
+    for _, f in rs:
+        assert f[21] == 255 and f[22:38] == H_LL               # from the link-local address
+        assert f[62:70] == bytes.fromhex("0101") + H_MAC       # SLLAO
+
+    out = lab.run_command("h", "ifconfig em0")[1]
+    assert f"\tinet6 {SLAAC} prefixlen 64 autoconf\n" in out
+    out = lab.run_command("h", "ifconfig -L em0")[1]
+    assert re.search(rf"\tinet6 {SLAAC} prefixlen 64 autoconf pltime 6047\d\d vltime 25919\d\d\n",
+                     out), out
+    status, out = lab.run_command("h", "ndp -r")
+    assert status == 0 and re.fullmatch(
+        r"fe80::ff:fe00:1%em0 if=em0, flags=, pref=medium, expire=2\dm\d+s\n", out), out
+    status, out = lab.run_command("h", "ndp -p")
+    lines = out.splitlines()
+    assert status == 0 and lines[0] == "2001:db8:1::/64 if=em0"
+    assert re.fullmatch(r"flags=LAO vltime=2592000, pltime=604800, "
+                        r"expire=29d23h5\dm\d+s, ref=1", lines[1]), lines[1]
+    assert lines[2:] == ["  advertised by", "    fe80::ff:fe00:1%em0 (reachable)"]
+    routes = lab.run_command("h", "netstat -rn -f inet6")[1].splitlines()
+    assert any(l.split()[:4] == ["default", "fe80::ff:fe00:1%em0", "UG", "em0"] for l in routes)
+    em0 = lab.machines["h"].ifnet("em0").if_index
+    assert any(l.split()[:4] == ["2001:db8:1::/64", f"link#{em0}", "U", "em0"] for l in routes)
+    # rtsold's own view (SIGUSR1): idle, one RA, no probe pending
+    pid = int(lab.run_command("h", "cat /var/run/rtsold.pid")[1])
+    lab.machines["h"].kernel.kill(pid, 30)
+    advance(lab, 10 * MS)
+    dump = lab.run_command("h", "cat /var/run/rtsold.dump")[1]
+    assert "  rtsold status: IDLE\n" in dump and "  number of valid RAs: 1\n" in dump
+    assert "  probes: 0, dadcount = 0\n  no timer\n" in dump

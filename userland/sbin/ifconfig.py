@@ -6,7 +6,10 @@ af_link.c, af_inet6.c, af_nd6.c, ifmedia.c, ifgroup.c).
 64 [alias|-alias|delete]``, ``up``, ``down``, ``mtu N``, ``metric N``,
 ``promisc``, ``inet6 [-]ifdisabled``, ``inet6 [-]accept_rtadv`` and the other
 ND flags, address flags (``anycast``, ``tentative``, ``deprecated``,
-``autoconf``, ``prefer_source``) and lifetimes (``pltime``, ``vltime``).
+``autoconf``, ``prefer_source``) and lifetimes (``pltime``, ``vltime``;
+shown with ``-L``: seconds left, ``infty`` for an infinite one).  The
+``media:`` and ``status:`` lines are what SIOCGIFMEDIA answers: the link the
+NIC reports, ``no carrier`` when the cable is out.
 Everything goes through ioctls on a socket; the list of interfaces and
 addresses comes from getifaddrs(3).  The status looks as FreeBSD's:
 
@@ -210,9 +213,8 @@ class Ifconfig:
                 line += " " + word
         if sin.sin6_scope_id:
             line += " scopeid 0x%x" % sin.sin6_scope_id
-        finite = (lt.ia6t_pltime != ND6_INFINITE_LIFETIME
-                  or lt.ia6t_vltime != ND6_INFINITE_LIFETIME)
-        if (self.ip6lifetime or finite) and (lt.ia6t_preferred or lt.ia6t_expire):
+        # af_inet6.c: the lifetimes only with -L, and only when one of them ends
+        if self.ip6lifetime and (lt.ia6t_preferred or lt.ia6t_expire):
             now = libc.clock_gettime(libc.CLOCK_MONOTONIC).tv_sec
             for word, t in (("pltime", lt.ia6t_preferred), ("vltime", lt.ia6t_expire)):
                 line += " " + word

@@ -8,9 +8,12 @@ identifier, an ascending sequence number, and the send time (``struct tv32``,
 from gettimeofday: the lab's virtual clock) in its first 8 data bytes, so
 the reply gives the round-trip time.  Replies are read with recvmsg and
 IPV6_RECVPKTINFO / IPV6_RECVHOPLIMIT (RFC 3542 6) for the ``hlim=``.
-SIGALRM (setitimer, ``-i wait``) paces the requests; after the last one
-ping6 waits twice the longest round trip (at least 1 s), or 10 s if nothing
-came back.  The output is FreeBSD's::
+SIGALRM (setitimer, ``-i wait``) paces the requests.  With ``-c count``
+ping6 stops when every request has had an answer (``nreceived >= npackets``;
+answers to a multicast group that come later are not waited for), or else at
+the first SIGALRM after the last request: it waits one interval for late
+replies, as KAME's main loop does (its retransmit() would wait two round trips
+or MAXWAIT, but the loop ends first).  The output is FreeBSD's::
 
     PING6(56=40+8+8 bytes) 2001:db8:1::a --> 2001:db8:1::b
     16 bytes from 2001:db8:1::b, icmp_seq=0 hlim=64 time=0.123 ms
@@ -172,7 +175,9 @@ class Ping6:
         return ICMP6ECHOLEN + self.datalen
 
     def retransmit(self) -> None:
-        """Transmit another ping6; after the last one, wait 2 round trips or MAXWAIT."""
+        """Transmit another ping6.  Past the last one (``-c``), set the wait to 2
+        round trips or MAXWAIT — KAME's retransmit(); the loop in loop() ends at
+        the SIGALRM after the last request before it gets here."""
         if self.pinger() == 0:
             return
         if self.nreceived:
@@ -671,7 +676,7 @@ def loop(p: Ping6, packlen: int) -> int:
     while True:
         # signal handling
         if p.seenalrm:
-            # last packet sent, timeout reached?
+            # last packet sent, timeout reached? (one interval after the last request)
             if p.npackets and p.ntransmitted >= p.npackets:
                 break
             p.retransmit()
@@ -716,6 +721,8 @@ def loop(p: Ping6, packlen: int) -> int:
                 libc.printf("new path MTU (%d) is notified\n", mtu)
             continue
         p.pr_pack(bytes(buf[:cc]), cc, m, tv)
+        # ping6.c: done once every request has an answer (DUP!s not counted in
+        # nreceived); other listeners' answers to the last request are not awaited
         if (p.options & F_ONCE and p.nreceived > 0) or (
                 p.npackets > 0 and p.nreceived >= p.npackets):
             break

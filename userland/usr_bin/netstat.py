@@ -80,10 +80,7 @@ class Netstat:
 
     # -- names -------------------------------------------------------------------------------
     def _gni(self, sa: sockaddr_in6, numeric: bool) -> str:
-        try:
-            return libc.getnameinfo(sa, libc.NI_NUMERICHOST if numeric else 0)[0]
-        except OSError:
-            return libc.inet_ntop(AF_INET6, sa.sin6_addr)
+        return libc.getnameinfo_host(sa, libc.NI_NUMERICHOST if numeric else 0)
 
     def routename6(self, sa: sockaddr_in6) -> str:
         return self._gni(sockaddr_in6(sa.sin6_addr, 0, 0, sa.sin6_scope_id), self.numeric_addr)
@@ -340,20 +337,16 @@ class Netstat:
                 libc.warn("sysctl %s", name)
             return None
 
+    def stats(self, name: str, mib: str) -> Optional["StatPr"]:
+        """The counters of ``mib`` for a ``*_stats`` routine titled ``name``."""
+        st = self.fetch(mib)
+        return None if st is None else StatPr(name, st, self.sflag)
+
     def ip6_stats(self, name: str) -> None:
-        st = self.fetch("net.inet6.ip6.stats")
-        if st is None:
+        sp = self.stats(name, "net.inet6.ip6.stats")
+        if sp is None:
             return
-        out = ["%s:\n" % name]
-        s1 = self.sflag <= 1
-
-        def p(f: str, m: str) -> None:
-            if st[f] or s1:
-                out.append(m % (st[f], plural(st[f])))
-
-        def p1a(f: str, m: str) -> None:
-            if st[f] or s1:
-                out.append(m % st[f])
+        p, p1a = sp.p, sp.p1a
         p("ip6s_total", "\t%d total packet%s received\n")
         p1a("ip6s_toosmall", "\t%d with size smaller than minimum\n")
         p1a("ip6s_tooshort", "\t%d with data size < data length\n")
@@ -377,25 +370,14 @@ class Netstat:
         p("ip6s_cantfrag", "\t%d datagram%s that can't be fragmented\n")
         p("ip6s_badscope", "\t%d packet%s that violated scope rules\n")
         p("ip6s_notmember", "\t%d multicast packet%s which we don't join\n")
-        hist = st.get("ip6s_nxthist") or []
-        first = True
-        for i, v in enumerate(hist):
-            if v:
-                if first:
-                    out.append("\tInput histogram:\n")
-                    first = False
-                out.append("\t\t%s: %d\n" % (IP6NH.get(i, "#%d" % i), v))
-        out.append("\tMbuf statistics:\n")
-        out.append("\t\t%d one mbuf\n" % st.get("ip6s_m1", 0))
-        first = True
-        for i, v in enumerate(st.get("ip6s_m2m") or []):
-            if v:
-                if first:
-                    out.append("\t\ttwo or more mbuf:\n")
-                    first = False
-                out.append("\t\t\t%s= %d\n" % (libc.if_indextoname(i) or "", v))
-        out.append("\t\t%d one ext mbuf\n" % st.get("ip6s_mext1", 0))
-        out.append("\t\t%d two or more ext mbuf\n" % st.get("ip6s_mext2m", 0))
+        sp.hist("ip6s_nxthist", "\tInput histogram:\n",
+                lambda i, v: "\t\t%s: %d\n" % (IP6NH.get(i, "#%d" % i), v))
+        sp.line("\tMbuf statistics:\n")
+        sp.line("\t\t%d one mbuf\n" % sp.st.get("ip6s_m1", 0))
+        sp.hist("ip6s_m2m", "\t\ttwo or more mbuf:\n",
+                lambda i, v: "\t\t\t%s= %d\n" % (libc.if_indextoname(i) or "", v))
+        sp.line("\t\t%d one ext mbuf\n" % sp.st.get("ip6s_mext1", 0))
+        sp.line("\t\t%d two or more ext mbuf\n" % sp.st.get("ip6s_mext2m", 0))
         p("ip6s_exthdrtoolong", "\t%d packet%s whose headers are not contiguous\n")
         p("ip6s_nogif", "\t%d tunneling packet%s that can't find gif\n")
         p("ip6s_toomanyhdr", "\t%d packet%s discarded because of too many headers\n")
@@ -406,63 +388,28 @@ class Netstat:
                            ("ip6s_sources_otherscope",
                             "source addresses of a different scope"),
                            ("ip6s_sources_deprecated", "deprecated source addresses")):
-            first = True
-            for i, v in enumerate(st.get(key) or []):
-                if not v:
-                    continue
-                if first:
-                    out.append("\t%s\n" % title)
-                    first = False
-                scope = {1: "interface-local", 2: "link-local", 5: "site-local",
-                         14: "global"}.get(i)
-                if scope is not None:
-                    out.append("\t\t%d %s%s\n" % (v, scope, plural(v)))
-                else:
-                    out.append("\t\t%d addresses scope=%x\n" % (v, i))
-        out.append("\tSource addresses selection rule applied:\n")
-        for i, v in enumerate(st.get("ip6s_sources_rule") or []):
-            if v:
-                out.append("\t\t%d %s\n" % (v, SRCRULE_STR[i] if i < len(SRCRULE_STR) else
-                                            "rule #%d" % i))
-        libc.printf("%s", "".join(out))
+            sp.hist(key, "\t%s\n" % title, _scope_line)
+        sp.line("\tSource addresses selection rule applied:\n")
+        sp.hist("ip6s_sources_rule", "",
+                lambda i, v: "\t\t%d %s\n" % (v, SRCRULE_STR[i] if i < len(SRCRULE_STR) else
+                                                "rule #%d" % i))
+        sp.done()
 
     def icmp6_stats(self, name: str) -> None:
-        st = self.fetch("net.inet6.icmp6.stats")
-        if st is None:
+        sp = self.stats(name, "net.inet6.icmp6.stats")
+        if sp is None:
             return
-        out = ["%s:\n" % name]
-        s1 = self.sflag <= 1
-
-        def p(f: str, m: str) -> None:
-            if st.get(f, 0) or s1:
-                out.append(m % (st.get(f, 0), plural(st.get(f, 0))))
-
-        def p_5(f: str, m: str) -> None:
-            if st.get(f, 0) or s1:
-                out.append(m % st.get(f, 0))
+        p, p_5 = sp.p, sp.p1a
         p("icp6s_error", "\t%d call%s to icmp6_error\n")
         p("icp6s_canterror", "\t%d error%s not generated in response to an icmp6 message\n")
         p("icp6s_toofreq", "\t%d error%s not generated because of rate limitation\n")
-        for title, key in (("Output histogram", "icp6s_outhist"),):
-            first = True
-            for i, v in enumerate(st.get(key) or []):
-                if v:
-                    if first:
-                        out.append("\t%s:\n" % title)
-                        first = False
-                    out.append("\t\t%s: %d\n" % (ICMP6NAMES.get(i, "#%d" % i), v))
+        sp.hist("icp6s_outhist", "\tOutput histogram:\n", _icmp6_hist_line)
         p("icp6s_badcode", "\t%d message%s with bad code fields\n")
         p("icp6s_tooshort", "\t%d message%s < minimum length\n")
         p("icp6s_checksum", "\t%d bad checksum%s\n")
         p("icp6s_badlen", "\t%d message%s with bad length\n")
-        first = True
-        for i, v in enumerate(st.get("icp6s_inhist") or []):
-            if v:
-                if first:
-                    out.append("\tInput histogram:\n")
-                    first = False
-                out.append("\t\t%s: %d\n" % (ICMP6NAMES.get(i, "#%d" % i), v))
-        out.append("\tHistogram of error messages to be generated:\n")
+        sp.hist("icp6s_inhist", "\tInput histogram:\n", _icmp6_hist_line)
+        sp.line("\tHistogram of error messages to be generated:\n")
         p_5("icp6s_odst_unreach_noroute", "\t\t%d no route\n")
         p_5("icp6s_odst_unreach_admin", "\t\t%d administratively prohibited\n")
         p_5("icp6s_odst_unreach_beyondscope", "\t\t%d beyond scope\n")
@@ -485,46 +432,29 @@ class Netstat:
         p("icp6s_badra", "\t%d bad router advertisement message%s\n")
         p("icp6s_badredirect", "\t%d bad redirect message%s\n")
         p("icp6s_pmtuchg", "\t%d path MTU change%s\n")
-        libc.printf("%s", "".join(out))
+        sp.done()
 
     def rip6_stats(self, name: str) -> None:
-        st = self.fetch("net.inet6.ip6.rip6stats")
-        if st is None:
+        sp = self.stats(name, "net.inet6.ip6.rip6stats")
+        if sp is None:
             return
-        out = ["%s:\n" % name]
-        s1 = self.sflag <= 1
-
-        def p(f: str, m: str) -> None:
-            if st.get(f, 0) or s1:
-                out.append(m % (st.get(f, 0), plural(st.get(f, 0))))
+        p = sp.p
         p("rip6s_ipackets", "\t%d message%s received\n")
         p("rip6s_isum", "\t%d checksum calculation%s on inbound\n")
         p("rip6s_badsum", "\t%d message%s with bad checksum\n")
         p("rip6s_nosock", "\t%d message%s dropped due to no socket\n")
         p("rip6s_nosockmcast", "\t%d multicast message%s dropped due to no socket\n")
         p("rip6s_fullsock", "\t%d message%s dropped due to full socket buffers\n")
-        delivered = (st.get("rip6s_ipackets", 0) - st.get("rip6s_badsum", 0)
-                     - st.get("rip6s_nosock", 0) - st.get("rip6s_nosockmcast", 0)
-                     - st.get("rip6s_fullsock", 0))
-        if delivered or s1:
-            out.append("\t%d delivered\n" % delivered)
+        sp.delivered("rip6s_ipackets", "rip6s_badsum", "rip6s_nosock", "rip6s_nosockmcast",
+                     "rip6s_fullsock")
         p("rip6s_opackets", "\t%d datagram%s output\n")
-        libc.printf("%s", "".join(out))
+        sp.done()
 
     def udp_stats(self, name: str) -> None:
-        st = self.fetch("net.inet.udp.stats")
-        if st is None:
+        sp = self.stats(name, "net.inet.udp.stats")
+        if sp is None:
             return
-        out = ["%s:\n" % name]
-        s1 = self.sflag <= 1
-
-        def p(f: str, m: str) -> None:
-            if st.get(f, 0) or s1:
-                out.append(m % (st.get(f, 0), plural(st.get(f, 0))))
-
-        def p1a(f: str, m: str) -> None:
-            if st.get(f, 0) or s1:
-                out.append(m % st.get(f, 0))
+        p, p1a = sp.p, sp.p1a
         p("udps_ipackets", "\t%d datagram%s received\n")
         p1a("udps_hdrops", "\t%d with incomplete header\n")
         p1a("udps_badlen", "\t%d with bad data length field\n")
@@ -534,15 +464,68 @@ class Netstat:
         p("udps_noportbcast", "\t%d broadcast/multicast datagram%s undelivered\n")
         p1a("udps_fullsock", "\t%d dropped due to full socket buffers\n")
         p1a("udpps_pcbhashmiss", "\t%d not for hashed pcb\n")
-        delivered = (st.get("udps_ipackets", 0) - st.get("udps_hdrops", 0)
-                     - st.get("udps_badlen", 0) - st.get("udps_badsum", 0)
-                     - st.get("udps_noport", 0) - st.get("udps_noportbcast", 0)
-                     - st.get("udps_fullsock", 0))
-        if delivered or s1:
-            out.append("\t%d delivered\n" % delivered)
+        sp.delivered("udps_ipackets", "udps_hdrops", "udps_badlen", "udps_badsum", "udps_noport",
+                     "udps_noportbcast", "udps_fullsock")
         p("udps_opackets", "\t%d datagram%s output\n")
         p("udps_filtermcast", "\t%d time%s multicast source filter matched\n")
-        libc.printf("%s", "".join(out))
+        sp.done()
+
+
+class StatPr:
+    """What FreeBSD's ``*_stats`` routines share: their ``p()``/``p1a()``
+    macros (a counter's line, left out with ``-ss`` when it is zero), the
+    histograms, and one printf of the whole block at the end."""
+
+    def __init__(self, name: str, st: dict, sflag: int) -> None:
+        self.st = st
+        self.all = sflag <= 1
+        self.out = ["%s:\n" % name]
+
+    def p(self, f: str, m: str) -> None:
+        """``m`` has %d and %s: the value and plural(value)."""
+        v = self.st.get(f, 0)
+        if v or self.all:
+            self.out.append(m % (v, plural(v)))
+
+    def p1a(self, f: str, m: str) -> None:
+        """``m`` has %d only."""
+        v = self.st.get(f, 0)
+        if v or self.all:
+            self.out.append(m % v)
+
+    def line(self, text: str) -> None:
+        self.out.append(text)
+
+    def hist(self, key: str, title: str, fmt: Callable[[int, int], str]) -> None:
+        """The nonzero entries of the array ``key``, one ``fmt(index, value)``
+        line each, under ``title`` when there is at least one."""
+        first = True
+        for i, v in enumerate(self.st.get(key) or []):
+            if v:
+                if first:
+                    self.out.append(title)
+                    first = False
+                self.out.append(fmt(i, v))
+
+    def delivered(self, total: str, *dropped: str) -> None:
+        """The "delivered" line: ``total`` less what was ``dropped``."""
+        n = self.st.get(total, 0) - sum(self.st.get(f, 0) for f in dropped)
+        if n or self.all:
+            self.out.append("\t%d delivered\n" % n)
+
+    def done(self) -> None:
+        libc.printf("%s", "".join(self.out))
+
+
+def _icmp6_hist_line(i: int, v: int) -> str:
+    return "\t\t%s: %d\n" % (ICMP6NAMES.get(i, "#%d" % i), v)
+
+
+def _scope_line(i: int, v: int) -> str:
+    scope = {1: "interface-local", 2: "link-local", 5: "site-local", 14: "global"}.get(i)
+    if scope is not None:
+        return "\t\t%d %s%s\n" % (v, scope, plural(v))
+    return "\t\t%d addresses scope=%x\n" % (v, i)
 
 
 # protox: name -> (PCB protocol for -a, stats routine name), in FreeBSD's order

@@ -56,6 +56,10 @@ _STATE_LETTER = {ND6_LLINFO_NOSTATE: "N", ND6_LLINFO_INCOMPLETE: "I",
                  ND6_LLINFO_REACHABLE: "R", ND6_LLINFO_STALE: "S", ND6_LLINFO_DELAY: "D",
                  ND6_LLINFO_PROBE: "P"}
 _ETHER_TYPES = (IFT.ETHER,)
+# ndp -i: the words for the ND6_IFF_* flags, in the order ndp prints them
+ND6_IFF_WORDS = (("disabled", ND6_IFF_IFDISABLED), ("nud", ND6_IFF_PERFORMNUD),
+                 ("accept_rtadv", ND6_IFF_ACCEPT_RTADV), ("auto_linklocal", ND6_IFF_AUTO_LINKLOCAL),
+                 ("no_prefer_iface", ND6_IFF_NO_PREFER_IFACE))
 
 
 def sec2str(total: int) -> str:
@@ -76,6 +80,34 @@ def sec2str(total: int) -> str:
 
 def _uptime() -> int:
     return libc.clock_gettime(CLOCK_MONOTONIC).tv_sec
+
+
+def socket6() -> int:
+    """The AF_INET6 datagram socket ndp's ioctls go through; ``err(1, "socket")``
+    when there is none."""
+    try:
+        return libc.socket(AF_INET6, SOCK_DGRAM, 0)
+    except OSError:
+        libc.err(1, "socket")
+        raise                                   # not reached: err() exits
+
+
+def ioctl_or_err(s: int, cmd: int, arg: Any, what: str) -> Any:
+    """ndp.c's ``if (ioctl(s, cmd, arg) < 0) err(1, "ioctl(<what>)")``."""
+    try:
+        return libc.ioctl(s, cmd, arg)
+    except OSError:
+        libc.err(1, "ioctl(%s)", what)
+        raise                                   # not reached: err() exits
+
+
+def sysctl_list(name: str, mib: str) -> list:
+    """The router or prefix list; ``err(1, "sysctl(<mib>)")`` when it cannot be read."""
+    try:
+        return libc.sysctlbyname(name)
+    except OSError:
+        libc.err(1, "sysctl(%s)", mib)
+        raise                                   # not reached: err() exits
 
 
 class Ndp:
@@ -109,10 +141,7 @@ class Ndp:
                 libc.err(1, "socket")
 
     def nameof(self, sin: sockaddr_in6) -> str:
-        try:
-            return libc.getnameinfo(sin, libc.NI_NUMERICHOST if self.nflag else 0)[0]
-        except OSError:
-            return libc.inet_ntop(AF_INET6, sin.sin6_addr)
+        return libc.getnameinfo_host(sin, libc.NI_NUMERICHOST if self.nflag else 0)
 
     def getaddr(self, host: str) -> Optional[sockaddr_in6]:
         try:
@@ -161,6 +190,18 @@ class Ndp:
                     sas = {}
                 return h, {"raw": buf[:h.rtm_msglen], **sas}
 
+    def rtget(self, host: str, sin: sockaddr_in6, flags: int = 0) -> tuple[Any, dict, bool]:
+        """RTM_GET for ``sin`` (named ``host``): the answer's header and
+        sockaddrs, and whether it is about ``sin`` itself rather than a route
+        that covers it.  ``errx(1, "RTM_GET(host) failed")`` without an answer."""
+        got = self.rtmsg(RTM_GET, {RTAX_DST: sin}, flags)
+        if got is None:
+            libc.errx(1, "RTM_GET(%s) failed", host)
+            raise AssertionError("not reached: errx() exits")
+        h, sas = got
+        rdst = sas.get(RTAX_DST)
+        return h, sas, isinstance(rdst, sockaddr_in6) and rdst.sin6_addr == sin.sin6_addr
+
     # -- set / get / delete -----------------------------------------------------------------
     def set(self, args: list[str]) -> int:
         host, eaddr = args[0], args[1]
@@ -178,13 +219,9 @@ class Ndp:
                 self.expire_time = libc.time() + 20 * 60
             elif a.startswith("proxy"):
                 self.flags |= RTF_ANNOUNCE
-        got = self.rtmsg(RTM_GET, {RTAX_DST: sin}, self.flags)
-        if got is None:
-            libc.errx(1, "RTM_GET(%s) failed", host)
-            return 1
-        h, sas = got
-        rdst, sdl = sas.get(RTAX_DST), sas.get(RTAX_GATEWAY)
-        if isinstance(rdst, sockaddr_in6) and rdst.sin6_addr == sin.sin6_addr:
+        h, sas, found = self.rtget(host, sin, self.flags)
+        sdl = sas.get(RTAX_GATEWAY)
+        if found:
             if not (isinstance(sdl, sockaddr_dl) and not h.rtm_flags & RTF_GATEWAY
                     and sdl.sdl_type in _ETHER_TYPES):
                 libc.fprintf(stderr, "set: cannot configure a new entry\n")
@@ -211,13 +248,9 @@ class Ndp:
         sin = self.getaddr(host)
         if sin is None:
             return 1
-        got = self.rtmsg(RTM_GET, {RTAX_DST: sin})
-        if got is None:
-            libc.errx(1, "RTM_GET(%s) failed", host)
-            return 1
-        h, sas = got
-        rdst, sdl = sas.get(RTAX_DST), sas.get(RTAX_GATEWAY)
-        if isinstance(rdst, sockaddr_in6) and rdst.sin6_addr == sin.sin6_addr:
+        h, sas, found = self.rtget(host, sin)
+        sdl = sas.get(RTAX_GATEWAY)
+        if found:
             if not (isinstance(sdl, sockaddr_dl) and not h.rtm_flags & RTF_GATEWAY):
                 libc.fprintf(stderr, "delete: cannot delete non-NDP entry\n")
                 return 1
@@ -237,11 +270,7 @@ class Ndp:
 
     # -- the cache ----------------------------------------------------------------------------
     def getnbrinfo(self, addr: bytes, ifindex: int, warning: bool) -> Optional[in6_nbrinfo]:
-        try:
-            s = libc.socket(AF_INET6, SOCK_DGRAM, 0)
-        except OSError:
-            libc.err(1, "socket")
-            return None
+        s = socket6()
         try:
             return libc.ioctl(s, SIOCGNBRINFO_IN6,
                               in6_nbrinfo(libc.if_indextoname(ifindex) or "", addr))
@@ -343,26 +372,15 @@ class Ndp:
 
     # -- per-interface information ----------------------------------------------------------
     def ifinfo(self, ifname: str, args: list[str]) -> None:
-        try:
-            s = libc.socket(AF_INET6, SOCK_DGRAM, 0)
-        except OSError:
-            libc.err(1, "socket")
-            return
-        try:
-            nd = libc.ioctl(s, SIOCGIFINFO_IN6, in6_ndireq(ifname))
-        except OSError:
-            libc.err(1, "ioctl(SIOCGIFINFO_IN6)")
-            return
+        s = socket6()
+        nd = ioctl_or_err(s, SIOCGIFINFO_IN6, in6_ndireq(ifname), "SIOCGIFINFO_IN6")
         ND = nd.ndi
         newflags = ND.flags
         for cp in args:
             clear = cp.startswith("-")
             if clear:
                 cp = cp[1:]
-            for word, bit in (("disabled", ND6_IFF_IFDISABLED), ("nud", ND6_IFF_PERFORMNUD),
-                              ("accept_rtadv", ND6_IFF_ACCEPT_RTADV),
-                              ("auto_linklocal", ND6_IFF_AUTO_LINKLOCAL),
-                              ("no_prefer_iface", ND6_IFF_NO_PREFER_IFACE)):
+            for word, bit in ND6_IFF_WORDS:
                 if cp == word:
                     newflags = newflags & ~bit if clear else newflags | bit
             for word, attr in (("basereachable", "basereachable"), ("retrans", "retrans"),
@@ -376,17 +394,10 @@ class Ndp:
                     except ValueError:
                         setattr(ND, attr, 0)
             ND.flags = newflags
-            try:
-                libc.ioctl(s, SIOCSIFINFO_IN6, nd)
-            except OSError:
-                libc.err(1, "ioctl(SIOCSIFINFO_IN6)")
+            ioctl_or_err(s, SIOCSIFINFO_IN6, nd, "SIOCSIFINFO_IN6")
         if not ND.initialized:
             libc.errx(1, "%s: not initialized yet", ifname)
-        try:
-            nd = libc.ioctl(s, SIOCGIFINFO_IN6, in6_ndireq(ifname))
-        except OSError:
-            libc.err(1, "ioctl(SIOCGIFINFO_IN6)")
-            return
+        nd = ioctl_or_err(s, SIOCGIFINFO_IN6, in6_ndireq(ifname), "SIOCGIFINFO_IN6")
         ND = nd.ndi
         out = "linkmtu=%d" % ND.linkmtu
         out += ", maxmtu=%d" % ND.maxmtu
@@ -396,10 +407,7 @@ class Ndp:
         out += ", retrans=%ds%dms" % (ND.retrans // 1000, ND.retrans % 1000)
         if ND.flags:
             out += "\nFlags: "
-            for word, bit in (("disabled", ND6_IFF_IFDISABLED), ("nud", ND6_IFF_PERFORMNUD),
-                              ("accept_rtadv", ND6_IFF_ACCEPT_RTADV),
-                              ("auto_linklocal", ND6_IFF_AUTO_LINKLOCAL),
-                              ("no_prefer_iface", ND6_IFF_NO_PREFER_IFACE)):
+            for word, bit in ND6_IFF_WORDS:
                 if ND.flags & bit:
                     out += word + " "
         libc.printf("%s\n", out)
@@ -407,12 +415,7 @@ class Ndp:
 
     # -- router and prefix lists ------------------------------------------------------------
     def rtrlist(self) -> None:
-        try:
-            lst = libc.sysctlbyname("net.inet6.icmp6.nd6_drlist")
-        except OSError:
-            libc.err(1, "sysctl(ICMPV6CTL_ND6_DRLIST)")
-            return
-        for p in lst:
+        for p in sysctl_list("net.inet6.icmp6.nd6_drlist", "ICMPV6CTL_ND6_DRLIST"):
             host = self.nameof(p.rtaddr)
             line = "%s if=%s" % (host, libc.if_indextoname(p.if_index) or "")
             line += ", flags=%s%s" % ("M" if p.flags & ND_RA_FLAG_MANAGED else "",
@@ -425,12 +428,7 @@ class Ndp:
             libc.printf("%s\n", line)
 
     def plist(self) -> None:
-        try:
-            lst = libc.sysctlbyname("net.inet6.icmp6.nd6_prlist")
-        except OSError:
-            libc.err(1, "sysctl(ICMPV6CTL_ND6_PRLIST)")
-            return
-        for p in lst:
+        for p in sysctl_list("net.inet6.icmp6.nd6_prlist", "ICMPV6CTL_ND6_PRLIST"):
             try:
                 name = libc.getnameinfo(p.prefix, libc.NI_NUMERICHOST)[0]
             except OSError:
@@ -471,15 +469,8 @@ class Ndp:
                 libc.printf("  No advertising router\n")
 
     def flush_ioctl(self, cmd: int, what: str) -> None:
-        try:
-            s = libc.socket(AF_INET6, SOCK_DGRAM, 0)
-        except OSError:
-            libc.err(1, "socket")
-            return
-        try:
-            libc.ioctl(s, cmd, "lo0")                     # dummy
-        except OSError:
-            libc.err(1, "ioctl(%s)", what)
+        s = socket6()
+        ioctl_or_err(s, cmd, "lo0", what)                 # dummy
         libc.close(s)
 
     def setdefif(self, ifname: str) -> None:
@@ -489,28 +480,13 @@ class Ndp:
             idx = libc.if_nametoindex(ifname)
             if idx == 0:
                 libc.err(1, "failed to resolve i/f index for %s", ifname)
-        try:
-            s = libc.socket(AF_INET6, SOCK_DGRAM, 0)
-        except OSError:
-            libc.err(1, "socket")
-            return
-        try:
-            libc.ioctl(s, SIOCSDEFIFACE_IN6, in6_ndifreq("lo0", idx))
-        except OSError:
-            libc.err(1, "ioctl(SIOCSDEFIFACE_IN6)")
+        s = socket6()
+        ioctl_or_err(s, SIOCSDEFIFACE_IN6, in6_ndifreq("lo0", idx), "SIOCSDEFIFACE_IN6")
         libc.close(s)
 
     def getdefif(self) -> None:
-        try:
-            s = libc.socket(AF_INET6, SOCK_DGRAM, 0)
-        except OSError:
-            libc.err(1, "socket")
-            return
-        try:
-            r = libc.ioctl(s, SIOCGDEFIFACE_IN6, in6_ndifreq("lo0"))
-        except OSError:
-            libc.err(1, "ioctl(SIOCGDEFIFACE_IN6)")
-            return
+        s = socket6()
+        r = ioctl_or_err(s, SIOCGDEFIFACE_IN6, in6_ndifreq("lo0"), "SIOCGDEFIFACE_IN6")
         if r.ifindex == 0:
             libc.printf("No default interface.\n")
         else:
@@ -545,6 +521,12 @@ class Ndp:
         return retval
 
 
+# modes that take no operands, and the flush ioctls of -H, -P, -R
+_NOARGS = frozenset("acdprHPR")
+_FLUSH = {"H": (SIOCSNDFLUSH_IN6, "SIOCSNDFLUSH_IN6"), "P": (SIOCSPFXFLUSH_IN6, "SIOCSPFXFLUSH_IN6"),
+          "R": (SIOCSRTRFLUSH_IN6, "SIOCSRTRFLUSH_IN6")}
+
+
 def main(argv: list[str]) -> int:
     n = Ndp()
     n.pid = libc.getpid()
@@ -577,13 +559,11 @@ def main(argv: list[str]) -> int:
                 n.usage()
         else:
             n.usage()
+    if mode in _NOARGS and args:
+        n.usage()
     if mode in ("a", "c"):
-        if args:
-            n.usage()
         n.dump(None, mode == "c")
     elif mode == "d":
-        if args:
-            n.usage()
         n.delete(arg or "")
     elif mode == "I":
         if len(args) > 1:
@@ -595,31 +575,17 @@ def main(argv: list[str]) -> int:
                 libc.errx(1, "invalid interface %s", args[0])
         n.getdefif()
     elif mode == "p":
-        if args:
-            n.usage()
         n.plist()
     elif mode == "i":
         n.ifinfo(arg or "", args)
     elif mode == "r":
-        if args:
-            n.usage()
         n.rtrlist()
     elif mode == "s":
         if len(args) < 2 or len(args) > 4:
             n.usage()
         libc.exit(1 if n.set(args) else 0)
-    elif mode == "H":
-        if args:
-            n.usage()
-        n.flush_ioctl(SIOCSNDFLUSH_IN6, "SIOCSNDFLUSH_IN6")
-    elif mode == "P":
-        if args:
-            n.usage()
-        n.flush_ioctl(SIOCSPFXFLUSH_IN6, "SIOCSPFXFLUSH_IN6")
-    elif mode == "R":
-        if args:
-            n.usage()
-        n.flush_ioctl(SIOCSRTRFLUSH_IN6, "SIOCSRTRFLUSH_IN6")
+    elif mode in _FLUSH:
+        n.flush_ioctl(*_FLUSH[mode])
     else:
         if len(args) != 1:
             n.usage()

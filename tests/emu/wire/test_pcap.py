@@ -377,6 +377,7 @@ def test_tshark_sees_the_virtual_timestamps(tmp_path: Path, name: str) -> None:
     assert [int(Decimal(x) * SEC) for x in out.split()] == times
 
 
+@pytest.mark.pcap_unchecked("the capture has a bad checksum on purpose")
 def test_tshark_flags_a_bad_icmpv6_checksum(tmp_path: Path) -> None:
     """The expert check above is not vacuous: a broken checksum is reported."""
     lab_pings(tmp_path / "bad.pcapng", bad_seq=1)
