@@ -44,9 +44,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from drivers.if_em import em_driver
+from drivers.if_re import re_driver
 from emu import images as _images
 from emu import labfile
 from emu.devices.em import E1000
+from emu.devices.re import RTL8169
 from emu.diag import ConfigError, show
 from emu.machine import Machine
 from emu.sched import MS, SEC, RealtimePacer, Scheduler
@@ -59,8 +61,8 @@ from userland.programs import PROGRAMS
 from userland.rcconf import RcConf, RcConfError, apply_overrides, read_rcconf
 
 # Device models by the name a lab uses, and the driver that attaches to each.
-MODELS: dict[str, Callable[..., Any]] = {"em": E1000}
-DRIVERS = {"em": em_driver}
+MODELS: dict[str, Callable[..., Any]] = {"em": E1000, "re": RTL8169}
+DRIVERS = {"em": em_driver, "re": re_driver}
 
 # Where commands are looked up, as root's PATH on FreeBSD.
 PATH = ("/sbin", "/bin", "/usr/sbin", "/usr/bin")
@@ -495,8 +497,13 @@ class Lab:
         """Advance the lab ``delta`` ns: at once, or paced to the wall clock if realtime."""
         if self.realtime:
             asyncio.run(RealtimePacer(self.sched).run(delta / SEC))
-        else:
-            self.sched.run_for(delta)
+            return
+        sched = self.sched
+        target = sched.now + delta
+        # A command that exits stops the scheduler (start_command) so that
+        # ``wait`` returns at its exit event; that must not cut this run short.
+        while sched.now < target:
+            sched.run_until(target)
 
     def run_until_idle(self, max_events: int = 10_000_000) -> None:
         self.sched.run_until_idle(max_events)

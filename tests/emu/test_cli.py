@@ -101,7 +101,7 @@ def test_bad_lab_file_through_the_real_command(tmp_path):
     r = subprocess.run([sys.executable, "-m", "emu", "run", str(bad)], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == f'{bad}:2: host.alice.nic[0].model: expected one of em, got "e1000"\n'
+    assert r.stderr == f'{bad}:2: host.alice.nic[0].model: expected one of em, re, got "e1000"\n'
 
 
 # -- --pcap --------------------------------------------------------------------------------
