@@ -1,0 +1,1 @@
+"""The opencrypto framework (sys/opencrypto): sessions, requests, drivers, cryptosoft."""
