@@ -45,9 +45,11 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from drivers.if_em import em_driver
 from drivers.if_re import re_driver
+from drivers.kce import kce_driver
 from emu import images as _images
 from emu import labfile
 from emu.devices.em import E1000
+from emu.devices.kce import KCE
 from emu.devices.re import RTL8169
 from emu.diag import ConfigError, show
 from emu.machine import Machine
@@ -63,6 +65,9 @@ from userland.rcconf import RcConf, RcConfError, apply_overrides, read_rcconf
 # Device models by the name a lab uses, and the driver that attaches to each.
 MODELS: dict[str, Callable[..., Any]] = {"em": E1000, "re": RTL8169}
 DRIVERS = {"em": em_driver, "re": re_driver}
+# Crypto offload cards (a lab file's ``crypto = "kce"``), and their drivers.
+CRYPTO_MODELS: dict[str, Callable[..., Any]] = {"kce": KCE}
+CRYPTO_DRIVERS = {"kce": kce_driver}
 
 # Where commands are looked up, as root's PATH on FreeBSD.
 PATH = ("/sbin", "/bin", "/usr/sbin", "/usr/bin")
@@ -360,7 +365,8 @@ class Lab:
                     lab._macs_taken.add(nic.mac)
         for host in spec.hosts.values():
             lm = lab.machine(host.name, [(n.model, lab.segments[n.segment] if n.segment else None,
-                                          n.mac) for n in host.nics], host.mem)
+                                          n.mac) for n in host.nics], host.mem,
+                             crypto=host.crypto)
             lm.image = host_images[host.name]
             lm.files = lm.image.files
         if pcap_dir is not None:
@@ -388,9 +394,10 @@ class Lab:
                 self._macs_taken.add(mac)
                 return mac
 
-    def machine(self, name: str,
-                nics: Any = (), mem_size: int = 16 << 20) -> LabMachine:
-        """Add a machine with NICs ``[(model, segment or None[, mac]), ...]``."""
+    def machine(self, name: str, nics: Any = (), mem_size: int = 16 << 20,
+                crypto: Optional[str] = None) -> LabMachine:
+        """Add a machine with NICs ``[(model, segment or None[, mac]), ...]`` and,
+        if ``crypto`` names one, a crypto offload card."""
         if name in self.machines:
             raise ValueError(f"machine {name!r} already exists")
         m = Machine(self.sched, name, mem_size)
@@ -411,6 +418,11 @@ class Lab:
             lm.nics.append(dev)
             lm.ifnames.append(f"{model}{unit}")
             lm.segments.append(seg.name if seg is not None else None)
+        if crypto is not None:
+            if crypto not in CRYPTO_MODELS:
+                raise ValueError(f"machine {name!r}: unknown crypto card {crypto!r} "
+                                 f"(expected one of {', '.join(sorted(CRYPTO_MODELS))})")
+            m.plug(CRYPTO_MODELS[crypto](name=f"{name}.{crypto}0"))
         m.console_listeners.append(lambda data, host=name: self._console(host, data))
         self.machines[name] = lm
         return lm
@@ -451,6 +463,7 @@ class Lab:
         for lm in self.machines.values():
             models = {type(d) for d in lm.machine.bus.devices()}
             drivers = [DRIVERS[n] for n, cls in MODELS.items() if cls in models]
+            drivers += [CRYPTO_DRIVERS[n] for n, cls in CRYPTO_MODELS.items() if cls in models]
             lm.kernel = Kernel(lm.machine.platform,
                                KernelConfig(devices=drivers, programs=self.programs))
             lm.kernel.boot()

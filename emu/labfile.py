@@ -48,12 +48,13 @@ MIN_MEM = 4 << 20
 MAX_MEM = 4 << 30
 DEFAULT_IMAGE = "host"
 NIC_MODELS = ("em",)          # emu.lab.MODELS passes the real list
+CRYPTO_MODELS = ("kce",)      # crypto cards a host may have (emu.lab.CRYPTO_MODELS)
 
 KNOWN = {
     (): ("host", "lab", "segment"),
     ("lab",): ("description", "name", "seed"),
     ("segment", "*"): ("latency", "loss", "mtu", "rate"),
-    ("host", "*"): ("image", "mem", "nic", "rc"),
+    ("host", "*"): ("crypto", "image", "mem", "nic", "rc"),
     ("host", "*", "nic", "*"): ("mac", "model", "segment"),
 }
 
@@ -101,6 +102,7 @@ class HostSpec:
     image_dir: Optional[Path] = None
     nics: list[NicSpec] = field(default_factory=list)
     mem: int = DEFAULT_MEM
+    crypto: Optional[str] = None                            # a crypto card: "kce"
     rc: dict[str, str] = field(default_factory=dict)        # [host.NAME.rc]
     rc_lines: dict[str, int] = field(default_factory=dict)  # rc key -> lab file line
     line: int = 0
@@ -330,6 +332,12 @@ class _Checker:
                                 f"from {format_size(MIN_MEM)} to {format_size(MAX_MEM)}, "
                                 f"got {show(body['mem'])}")
             h.mem = mem
+        if "crypto" in body:
+            cpath = path + ("crypto",)
+            card = body["crypto"]
+            if card not in CRYPTO_MODELS:
+                raise self.expected(cpath, f"one of {', '.join(CRYPTO_MODELS)}", card)
+            h.crypto = card
         nics = body.get("nic", [])
         npath = path + ("nic",)
         if not isinstance(nics, list) or not all(isinstance(n, dict) for n in nics):

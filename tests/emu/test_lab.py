@@ -121,3 +121,15 @@ def test_a_command_is_a_child_of_init_and_ends_the_run_at_its_exit(tmp_path):
     lab.run_for(SEC)
     assert job.interrupt() is True and lab.wait(job) == 130      # 128 + SIGINT
     assert job.interrupt() is False                              # done: nothing to signal
+
+
+def test_a_host_with_crypto_kce_gets_the_card_and_its_driver(tmp_path):
+    lab_file = tmp_path / "k.toml"
+    lab_file.write_text('[lab]\nname = "k"\n[segment.lan0]\n[host.alice]\ncrypto = "kce"\n'
+                        'nic = [{model = "em", segment = "lan0"}]\n')
+    lab = Lab.from_file(lab_file)
+    lab.boot()
+    status, out = lab.run_command("alice", "dmesg")
+    assert status == 0
+    assert "kce0: <kamebox KCE-1 crypto accelerator>" in out
+    assert "em0: " in out

@@ -128,7 +128,7 @@ def test_unknown_keys_are_errors_with_the_known_keys(tmp_path):
     assert error(tmp_path, '[segment.s]\nlatncy = "1us"\n[host.a]\n') == (
         2, "segment.s: unknown key latncy (known keys: latency, loss, mtu, rate)")
     assert error(tmp_path, '[host.a]\nimage = "host"\nnics = []\n') == (
-        3, "host.a: unknown key nics (known keys: image, mem, nic, rc)")
+        3, "host.a: unknown key nics (known keys: crypto, image, mem, nic, rc)")
     assert error(tmp_path, '[segment.s]\n[host.a]\nnic = [{model = "em", segment = "s", speed = 1}]\n') == (
         3, "host.a.nic[0]: unknown key speed (known keys: mac, model, segment)")
     assert error(tmp_path, '[host.a]\n[hosts.b]\n') == (
@@ -340,3 +340,9 @@ def test_parse_lab_from_text_names_the_given_path():
     with pytest.raises(ConfigError) as ei:
         parse_lab('[host.a]\nmem = "2K"\n', "inline.toml")
     assert str(ei.value) == 'inline.toml:2: host.a.mem: expected from 4M to 4G, got "2K"'
+
+
+def test_crypto_card_key_is_checked(tmp_path):
+    text = GOOD.replace('[host.alice]\n', '[host.alice]\ncrypto = "hifn"\n', 1)
+    line, msg = error(tmp_path, text)
+    assert msg == 'host.alice.crypto: expected one of kce, got "hifn"'
