@@ -11,9 +11,9 @@ from typing import Callable
 from userland.bin import cat, hostname, kill, ls, ps, sleep
 from userland.sbin import dmesg, sysctl
 from userland import etc_rc
-from userland.sbin import ifconfig, init, ping6, route, rtsol
+from userland.sbin import ifconfig, init, ping, ping6, route, rtsol
 from userland.usr_bin import netstat
-from userland.usr_sbin import ndp, rtsold
+from userland.usr_sbin import arp, ndp, rtsold
 
 PROGRAMS: dict[str, Callable[[list[str]], int]] = {
     "/etc/rc": etc_rc.main,
@@ -26,11 +26,13 @@ PROGRAMS: dict[str, Callable[[list[str]], int]] = {
     "/sbin/dmesg": dmesg.main,
     "/sbin/ifconfig": ifconfig.main,
     "/sbin/init": init.main,
+    "/sbin/ping": ping.main,
     "/sbin/ping6": ping6.main,
     "/sbin/route": route.main,
     "/sbin/rtsol": rtsol.main,
     "/sbin/sysctl": sysctl.main,
     "/usr/bin/netstat": netstat.main,
+    "/usr/sbin/arp": arp.main,
     "/usr/sbin/ndp": ndp.main,
     "/usr/sbin/rtsold": rtsold.main,
 }

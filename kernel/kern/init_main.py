@@ -40,6 +40,8 @@ SYSINITS: list[str] = [
     "kernel.netinet6.in6:in6_init",
     "kernel.netinet6.scope6:scope6_init",
     "kernel.netinet6.nd6:nd6_init",
+    "kernel.netinet.ip_input:ip_init",
+    "kernel.netinet.if_ether:arp_init",
     "kernel.net.if_ioctl:ifioctl_init",
     "kernel.net.rtsock:rts_init",
     "kernel.netinet6.in6_pcblist:in6_pcblist_init",
@@ -52,6 +54,7 @@ SYSINITS: list[str] = [
 # em1 2, ...) and lo0 the next one, in the order ``ifconfig`` lists them.
 PSEUDO_SYSINITS: list[str] = [
     "kernel.net.if_loop:loattach",
+    "kernel.netinet.in_:in_loattach",
 ]
 
 

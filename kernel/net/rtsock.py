@@ -441,6 +441,9 @@ def _route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any]
     dst = addrs.get(RTAX_DST)
     if dst is None or dst == b"":
         return E.EINVAL, None
+    if flags & RTF_LLDATA and isinstance(dst, bytes) and len(dst) >= 2 and dst[1] == 2:
+        from kernel.netinet import if_ether        # AF_INET: the ARP cache (arp -s/-d)
+        return if_ether.arp_rt_output(k, f, addrs), None
     if not isinstance(dst, sockaddr_in6):
         return E.EAFNOSUPPORT, None
     addr = dst.sin6_addr
