@@ -19,9 +19,10 @@ as child processes, so their output and errors are FreeBSD's:
               when rtsold is not enabled), ``up``; then the wait for DAD
               (``net.inet6.ip6.dad_count`` + 1 seconds), ``Starting Network:
               lo0 em0.`` and ``ifconfig`` of each;
-``routing``   ``ipv6_defaultrouter``, ``ipv6_static_routes`` with
-              ``ipv6_route_NAME`` (route(8) prints ``add net default: gateway
-              ...``), ``ipv6_gateway_enable`` (``Additional inet6 routing
+``routing``   ``ipv6_static_routes`` with ``ipv6_route_NAME`` (each
+              ``route add -inet6 $ipv6_route_NAME``; route(8) prints ``add net
+              ...: gateway ...``), then ``ipv6_defaultrouter`` (last, as FreeBSD
+              9), ``ipv6_gateway_enable`` (``Additional inet6 routing
               options: gateway=YES.`` and net.inet6.ip6.forwarding);
 ``rtsold``    ``Starting rtsold.``, rtsold(8) with ``rtsold_flags``, and the
               DAD wait after it;
@@ -371,7 +372,9 @@ class Rc:
         routes = _split(self.get("ipv6_static_routes"))
         default = self.get("ipv6_defaultrouter")
         if default and default.lower() != "no":
-            routes = ["_default"] + routes
+            # FreeBSD 9: the default route goes in last, after the static
+            # routes that may be needed to reach its gateway.
+            routes = routes + ["_default"]
             self.vars["ipv6_route__default"] = f"default {default}"
         for i in routes:
             args = self.get_if_var(i.split(":")[0], "ipv6_route_IF")

@@ -13,7 +13,7 @@ from userland.sbin import dmesg, sysctl
 from userland import etc_rc
 from userland.sbin import ifconfig, init, ping, ping6, route, rtsol
 from userland.usr_bin import netstat
-from userland.usr_sbin import arp, ndp, rtsold
+from userland.usr_sbin import arp, ndp, rtadvd, rtsold
 
 PROGRAMS: dict[str, Callable[[list[str]], int]] = {
     "/etc/rc": etc_rc.main,
@@ -34,5 +34,6 @@ PROGRAMS: dict[str, Callable[[list[str]], int]] = {
     "/usr/bin/netstat": netstat.main,
     "/usr/sbin/arp": arp.main,
     "/usr/sbin/ndp": ndp.main,
+    "/usr/sbin/rtadvd": rtadvd.main,
     "/usr/sbin/rtsold": rtsold.main,
 }

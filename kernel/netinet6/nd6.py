@@ -98,6 +98,9 @@ class nd6stat:
         "nd6s_ra_short", "nd6s_ra_badlladdr", "nd6s_ra_badopt", "nd6s_ra_ignored",
         "nd6s_ra_lowhlim", "nd6s_pi_badlen", "nd6s_pi_linklocal", "nd6s_pi_mcast",
         "nd6s_pi_badlifetime", "nd6s_pi_badplen", "nd6s_pi_twohour", "nd6s_mtu_bad",
+        "nd6s_ra_router",                   # an RA reached a router (RFC 4861 6.2.7: hosts only)
+        # Route Information options (RFC 4191 2.3, 3.1)
+        "nd6s_ri_badlen", "nd6s_ri_badpref", "nd6s_ri_ignored", "nd6s_ri_overflow",
         # Redirect input (RFC 4861 8.1)
         "nd6s_rd_badsrc", "nd6s_rd_badhlim", "nd6s_rd_badcode", "nd6s_rd_short",
         "nd6s_rd_badopt", "nd6s_rd_ignored", "nd6s_rd_notgw", "nd6s_rd_mcastdst",
@@ -489,6 +492,24 @@ def nd6_purge(ifp: Any) -> None:
     nd6_rtr.nd6_rtr_purge(k, ifp)
 
 
+def nd6_is_addr_neighbor(ifp: Any, addr: bytes) -> bool:
+    """Is ``addr`` a neighbor on the link of ``ifp`` (nd6_is_addr_neighbor)?
+    A link-local address (its zone is ``ifp``), an address in the neighbor
+    cache of ``ifp``, or one that an on-link (interface) route puts on ``ifp``."""
+    if IN6_IS_ADDR_LINKLOCAL(addr):
+        return True
+    if nd6_lookup(ifp, addr) is not None:
+        return True
+    k = ifp.kernel
+    if getattr(k, "rt", None) is None:
+        return False
+    from kernel.net.route import rtalloc1
+    from kernel.wire.route import RTF_GATEWAY, RTF_LOCAL, RTF_REJECT, RTF_BLACKHOLE
+    rt = rtalloc1(k, addr, 0)
+    return (rt is not None and rt.rt_ifp is ifp
+            and not rt.rt_flags & (RTF_GATEWAY | RTF_LOCAL | RTF_REJECT | RTF_BLACKHOLE))
+
+
 def nd6_is_reachable(ln: Optional[llinfo_nd6]) -> bool:
     """Known link-layer address (REACHABLE, STALE, DELAY, PROBE): RFC 4861 6.3.6
     "known to be reachable or probably reachable"."""
@@ -769,6 +790,7 @@ def nd6_timer(k: "Kernel") -> None:
     from kernel.netinet6 import in6, nd6_rtr
     now = time_uptime(k)
     nd6_rtr.defrouter_expire(k, now)
+    nd6_rtr.rtinfo_expire(k, now)
     in6.in6_ifaddr_lifetimes(k, now)
     nd6_rtr.prelist_expire(k, now)
 
@@ -927,4 +949,4 @@ __all__ = ["nd6_init", "nd6_output_ifp", "nd6_resolve", "nd6_cache_lladdr", "nd6
            "nd6_alloc", "nd6_free", "nd6_timer", "nd6_slowtimo", "nd6_nud_hint", "ND_IFINFO",
            "IN6_LINKMTU", "nd6_ifdisabled", "llinfo_nd6", "nd6stat", "nd6_state",
            "ND_COMPUTE_RTIME", "ND_REDIRECT_ONLINK", "ND_REDIRECT_ROUTER", "nd6_ioctl",
-           "nd6_entries", "nd6_add_static", "nd6_flush"]
+           "nd6_entries", "nd6_add_static", "nd6_flush", "nd6_is_addr_neighbor"]

@@ -5,13 +5,23 @@ list, CurHopLimit, BaseReachableTime, RetransTimer, on-link prefixes, MTU),
 6.3.6 (default router selection) with RFC 4191 2.2 preferences, 6.3.7
 (sending RS); RFC 4862 5.5.3 (address autoconfiguration from Prefix
 Information, the "two hours" rule) and 5.5.4 (lifetimes); RFC 4861 8.1/8.3
-(accepting redirects, ``icmp6_redirect_input`` — icmp6.c in BSD, here beside
-the rest of ND).
+(accepting redirects, ``icmp6_redirect_input``) and 8.2 (a router sending
+them, ``icmp6_redirect_output``) — icmp6.c in BSD, here beside the rest of
+ND.  RAs and redirects are for hosts: with net.inet6.ip6.forwarding set
+both are ignored (RFC 4861 6.2.7, 8.1).
 
 One default route is installed, to the best router (``defrouter_select``),
 with ``rtrequest(k, RTM_ADD, ::, 0, router, RTF_GATEWAY, ifp)``.  An on-link
 prefix holds a reference on its interface route (in6.in6_ifroute_add), and
 an autoconfigured address remembers its prefix (``ia6_ndpr``).
+
+RFC 4191 (a type C host while ``net.inet6.ip6.rfc4191`` is 1, type A at 0):
+the Prf bits of the RA header rank the default routers (reserved 10 counts
+as medium, 2.2); Route Information options (2.3) become more-specific
+routes (``nd_rtinfo``, one per prefix and router) with their lifetimes, the
+best next hop of each prefix installed as an RTF_GATEWAY route that expires
+with the option (3.1, 3.2); a ::/0 option overrides the RA header's
+preference and lifetime (3.1).
 """
 from __future__ import annotations
 
@@ -23,22 +33,25 @@ from kernel.netinet6.in6_var import in6_lifetime_remaining, time_uptime
 from kernel.netinet6.nd6 import (ICMP6STAT_INC, MAX_REACHABLE_TIME, ND6STAT_INC, ND_COMPUTE_RTIME,
                                  ND_IFINFO, ND_REDIRECT_ONLINK, ND_REDIRECT_ROUTER,
                                  icmp6_outhist, nd6_cache_lladdr, nd6_input_bad, nd6_input_check,
-                                 nd6_input_options, nd6_is_reachable, nd6_log, nd6_lookup,
-                                 nd6_opt_lladdr)
+                                 nd6_input_options, nd6_is_addr_neighbor, nd6_is_reachable,
+                                 nd6_log, nd6_lookup, nd6_opt_lladdr)
 from kernel.wire.in6 import (IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED,
                              IN6ADDR_ANY, IN6ADDR_LINKLOCAL_ALLROUTERS, in6_is_scoped, in6_mask,
                              inet_ntop6, sockaddr_in6)
-from kernel.wire.in6_var import (IN6_IFF_AUTOCONF, IN6_IFF_NOTREADY, IN6_IFF_TEMPORARY,
+from kernel.wire.in6_var import (IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_NOTREADY,
+                                 IN6_IFF_TEMPORARY,
                                  ND6_IFF_ACCEPT_RTADV, ND6_IFF_IFDISABLED, ND6_INFINITE_LIFETIME,
                                  NDPRF_ONLINK, PR_ORIG_RA, in6_addrlifetime, in6_aliasreq,
                                  in6_defrouter, in6_prefix)
+from kernel.wire.ip6 import IP6_HDR_LEN
 from kernel.wire.nd6 import (ND_OPT_PI_FLAG_AUTO, ND_OPT_PI_FLAG_ONLINK, ND_OPT_SOURCE_LINKADDR,
-                             ND_RA_FLAG_RTPREF_MASK, ND_RA_MINLEN, ND_REDIRECT, ND_REDIRECT_MINLEN,
-                             ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, ND_RS_MINLEN, nd_opt_lladdr,
-                             nd_opt_mtu, nd_opt_prefix_info, nd_redirect, nd_router_advert,
-                             nd_router_solicit)
+                             ND_OPT_TARGET_LINKADDR, ND_RA_FLAG_RTPREF_MASK,
+                             ND_RA_FLAG_RTPREF_RSV, ND_RA_MINLEN, ND_REDIRECT,
+                             ND_REDIRECT_MINLEN, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, ND_RS_MINLEN,
+                             RedirectedHeader, nd_opt_lladdr, nd_opt_mtu, nd_opt_prefix_info,
+                             nd_redirect, nd_router_advert, nd_router_solicit)
 from kernel.wire.route import (RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_STATIC,
-                               RTM_ADD, RTM_DELETE)
+                               RTM_ADD, RTM_CHANGE, RTM_DELETE)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
@@ -115,6 +128,11 @@ def nd6_rtr_sysctl_init(k: "Kernel") -> None:
     SYSCTL_PROC(k, "net.inet6.icmp6.nd6_prlist", CTLTYPE_STRUCT, lambda: prefix_list(k),
                 descr="Prefix list")
     k.nd6.icmp6_redirtimeout = ICMP6_REDIRTIMEOUT
+    k.nd6.ip6_rfc4191 = 1
+    k.nd6.nd_rtinfo = []
+    SYSCTL_INT(k, "net.inet6.ip6.rfc4191", k.nd6, "ip6_rfc4191",
+               "Install more-specific routes from RA Route Information options (RFC 4191)",
+               check=lambda v: v in (0, 1))
     try:
         sysctl_find(k, "net.inet6.icmp6.redirtimeout")
     except OSError:
@@ -203,6 +221,13 @@ def nd6_ra_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     if not ndi.flags & ND6_IFF_ACCEPT_RTADV or ndi.flags & ND6_IFF_IFDISABLED:
         ND6STAT_INC(k, "nd6s_ra_ignored")
         return
+    # RFC 4861 6.3.4 is host behaviour: a router does not configure itself
+    # from other routers' RAs (it may check them for consistency, 6.2.7 —
+    # rtadvd does, from userland).  FreeBSD: "Receiving RA is allowed if
+    # ip6_forwarding==0 *and* ND6_IFF_ACCEPT_RTADV is set".
+    if getattr(getattr(k, "ip6", None), "ip6_forwarding", 0):
+        ND6STAT_INC(k, "nd6s_ra_router")
+        return
     # RFC 4861 6.1.2: "IP Source Address is a link-local address.", "The IP
     # Hop Limit field has a value of 255", "ICMP Code is 0.", "ICMP length
     # (derived from the IP length) is 16 or more octets."
@@ -220,10 +245,18 @@ def nd6_ra_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     now = time_uptime(k)
     mcast = IN6_IS_ADDR_MULTICAST(daddr6)
 
+    # -- Route Information options (RFC 4191 2.3), checked once --
+    rtinfos = rtinfo_options(k, ndopts.route_info) if ndopts.route_info else []
+    # RFC 4191 3.1: "The Router Preference and Lifetime values in a ::/0
+    # Route Information Option override the preference and lifetime values
+    # in the Router Advertisement header."
+    for prefix, plen, pref, life in rtinfos:
+        if plen == 0:
+            raflags = (raflags & ~ND_RA_FLAG_RTPREF_MASK) | pref
+            rltime = life
     # -- the default router list (RFC 4861 6.3.4) --
-    dr: Optional[nd_defrouter] = None
-    if not getattr(getattr(k, "ip6", None), "ip6_forwarding", 0):
-        dr = defrtrlist_update(k, nd_defrouter(saddr6, ifp, raflags, rltime, now + rltime))
+    dr = defrtrlist_update(k, nd_defrouter(saddr6, ifp, raflags, rltime,
+                                           0 if rltime == ND6_INFINITE_LIFETIME else now + rltime))
     # RFC 4861 6.3.4: "If the received Reachable Time value is non-zero, the
     # host SHOULD set its BaseReachableTime variable to the received value.
     # If the new value differs from the previous value, the host SHOULD
@@ -294,6 +327,12 @@ def nd6_ra_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
         ln = nd6_lookup(ifp, saddr6)
         if ln is not None:
             ln.ln_router = True      # RFC 4861 6.3.4: "the IsRouter flag ... MUST be set to TRUE"
+
+    # -- more-specific routes (RFC 4191 3.1), after the neighbor cache so that
+    # the router's reachability is known when the best route is chosen --
+    for prefix, plen, pref, life in rtinfos:
+        if plen:
+            rtinfo_update(k, ifp, saddr6, prefix, plen, pref, life, now)
 
 
 # -- default routers (RFC 4861 6.3.4, 6.3.6; RFC 4191) -----------------------------------------
@@ -432,6 +471,8 @@ def defrouter_select(k: "Kernel") -> None:
             defrouter_delreq(k, dr)
     if selected is not None and not selected.installed:
         defrouter_addreq(k, selected)
+    # Reachability decides between the next hops of a more-specific route too.
+    rtinfo_select(k)
 
 
 def defrouter_expire(k: "Kernel", now: int) -> None:
@@ -635,6 +676,8 @@ def nd6_rtr_purge(k: "Kernel", ifp: Any) -> None:
     for pr in [p for p in nd.nd_prefix if p.ndpr_ifp is ifp]:
         nd6_prefix_offlink(pr)
         nd.nd_prefix.remove(pr)
+    for ri in [r for r in getattr(nd, "nd_rtinfo", ()) if r.ifp is ifp]:
+        rtinfo_del(k, ri)
 
 
 def rt6_flush(k: "Kernel", gateway: bytes, ifp: Any) -> None:
@@ -647,6 +690,197 @@ def rt6_flush(k: "Kernel", gateway: bytes, ifp: Any) -> None:
         if (rt.rt_flags & RTF_GATEWAY and rt.rt_flags & RTF_DYNAMIC and rt.rt_ifp is ifp
                 and rt.rt_gateway == gateway):
             route.rtrequest(k, RTM_DELETE, rt.rt_dst, rt.rt_prefixlen, None, 0, ifp, rt.rt_zone)
+    # The router may have been the next hop of more-specific routes (RFC 4191 3.2).
+    rtinfo_select(k)
+
+
+# -- more-specific routes (RFC 4191 2.3, 3.1, 3.2) ----------------------------------------------
+class nd_rtinfo:
+    """One route learnt from a Route Information option (RFC 4191 3.1: "Entries
+    in the Routing Table have a prefix, prefix length, preference value,
+    lifetime, and next-hop router")."""
+
+    __slots__ = ("prefix", "plen", "rtaddr", "ifp", "pref", "ltime", "expire", "installed")
+
+    def __init__(self, prefix: bytes, plen: int, rtaddr: bytes, ifp: Any) -> None:
+        self.prefix = prefix
+        self.plen = plen
+        self.rtaddr = rtaddr
+        self.ifp = ifp
+        self.pref = 0                     # the Prf bits (ND_RA_FLAG_RTPREF_*)
+        self.ltime = 0
+        self.expire = 0                   # time_uptime seconds, 0 = never
+        self.installed = False
+
+    def __repr__(self) -> str:
+        return (f"<nd_rtinfo {inet_ntop6(self.prefix)}/{self.plen} via "
+                f"{inet_ntop6(self.rtaddr)}%{self.ifp.if_xname} pref={self.pref:#x} "
+                f"ltime={self.ltime}{' installed' if self.installed else ''}>")
+
+
+def _prf(bits: int) -> int:
+    """The 2-bit signed preference: high 1, medium 0, low -1 (RFC 4191 2.1)."""
+    return {0x08: 1, 0x18: -1}.get(bits & ND_RA_FLAG_RTPREF_MASK, 0)
+
+
+def rtinfo_options(k: "Kernel", raws: list[bytes]) -> list[tuple[bytes, int, int, int]]:
+    """The valid Route Information options of an RA as (prefix, prefix length,
+    Prf bits, lifetime); none when net.inet6.ip6.rfc4191 is 0 (a type A host)."""
+    if not getattr(k.nd6, "ip6_rfc4191", 1):
+        ND6STAT_INC(k, "nd6s_ri_ignored")
+        return []
+    out = []
+    for raw in raws:
+        olen, plen, flags = raw[1], raw[2], raw[3]
+        # RFC 4191 2.3: "The Length field is 1, 2, or 3 depending on the Prefix
+        # Length.  If Prefix Length is greater than 64, then Length must be 3.
+        # If Prefix Length is greater than 0, then Length must be 2 or 3."
+        # "If the Length field is not consistent with the Prefix Length, the
+        # option MUST be ignored."
+        if olen > 3 or plen > 128 or (plen > 64 and olen < 3) or (plen > 0 and olen < 2):
+            ND6STAT_INC(k, "nd6s_ri_badlen")
+            continue
+        # RFC 4191 2.3: "If the Reserved (10) value is received, the Route
+        # Information Option MUST be ignored."
+        pref = flags & ND_RA_FLAG_RTPREF_MASK
+        if pref == ND_RA_FLAG_RTPREF_RSV:
+            ND6STAT_INC(k, "nd6s_ri_badpref")
+            continue
+        life = int.from_bytes(raw[4:8], "big")
+        prefix = in6_mask(bytes(raw[8:8 * olen]) + bytes(24 - 8 * olen), plen)
+        out.append((prefix, plen, pref, life))
+    return out
+
+
+def rtinfo_lookup(k: "Kernel", prefix: bytes, plen: int, rtaddr: bytes,
+                  ifp: Any) -> Optional[nd_rtinfo]:
+    for ri in k.nd6.nd_rtinfo:
+        if ri.plen == plen and ri.prefix == prefix and ri.rtaddr == rtaddr and ri.ifp is ifp:
+            return ri
+    return None
+
+
+def rtinfo_update(k: "Kernel", ifp: Any, rtaddr: bytes, prefix: bytes, plen: int, pref: int,
+                  life: int, now: int) -> None:
+    """RFC 4191 3.1: "A route is located in the Routing Table based on the
+    prefix, prefix length, and next-hop router.  If the received route's
+    lifetime is zero, the route is removed from the Routing Table if present.
+    If a route's lifetime is non-zero, the route is added to the Routing
+    Table if not present and the route's lifetime and preference is updated
+    if the route is already present.\""""
+    nd = k.nd6
+    ri = rtinfo_lookup(k, prefix, plen, rtaddr, ifp)
+    if life == 0:
+        if ri is not None:
+            rtinfo_del(k, ri)
+        return
+    if ri is None:
+        if sum(1 for r in nd.nd_rtinfo if r.ifp is ifp) >= nd.ip6_maxifprefixes:
+            ND6STAT_INC(k, "nd6s_ri_overflow")
+            return
+        ri = nd_rtinfo(prefix, plen, rtaddr, ifp)
+        nd.nd_rtinfo.append(ri)
+    ri.ltime = life
+    ri.expire = 0 if life == ND6_INFINITE_LIFETIME else now + life
+    if ri.pref != pref:
+        ri.pref = pref
+    rtinfo_select(k, prefix, plen)
+    if ri.installed:
+        _rtinfo_settime(k, ri)
+
+
+def rtinfo_del(k: "Kernel", ri: nd_rtinfo) -> None:
+    nd = k.nd6
+    if ri in nd.nd_rtinfo:
+        nd.nd_rtinfo.remove(ri)
+    if ri.installed:
+        _rtinfo_delreq(k, ri)
+    rtinfo_select(k, ri.prefix, ri.plen)
+
+
+def rtinfo_expire(k: "Kernel", now: int) -> None:
+    """nd6_timer: routes whose Route Lifetime ran out leave the table."""
+    for ri in list(getattr(k.nd6, "nd_rtinfo", ())):
+        if ri.expire and ri.expire <= now:
+            rtinfo_del(k, ri)
+
+
+def rtinfo_select(k: "Kernel", prefix: Optional[bytes] = None, plen: int = -1) -> None:
+    """Install, for each prefix (or the one given), the route through the best
+    next hop.  RFC 4191 3.2, as RFC 4861 6.3.6 for default routers: routers
+    that are reachable or probably reachable first, then the highest
+    preference, then the route learnt first; an installed route stays unless
+    a better one appears."""
+    nd = getattr(k, "nd6", None)
+    lst = getattr(nd, "nd_rtinfo", None) if nd is not None else None
+    if not lst and prefix is None:
+        return
+    # (a dict, not a set: routes change in the same order on every run)
+    keys = [(prefix, plen)] if prefix is not None else list(dict.fromkeys(
+        (r.prefix, r.plen) for r in lst))
+    for key in keys:
+        cands = [r for r in lst or () if (r.prefix, r.plen) == key
+                 and not ND_IFINFO(r.ifp).flags & ND6_IFF_IFDISABLED]
+        best = None
+        rank = None
+        for r in cands:
+            reach = nd6_is_reachable(nd6_lookup(r.ifp, r.rtaddr))
+            rr = (reach, _prf(r.pref), r.installed)
+            if rank is None or rr > rank:
+                best, rank = r, rr
+        for r in lst or ():
+            if (r.prefix, r.plen) == key and r.installed and r is not best:
+                _rtinfo_delreq(k, r)
+        if best is not None and not best.installed:
+            _rtinfo_addreq(k, best)
+
+
+def _rtinfo_addreq(k: "Kernel", ri: nd_rtinfo) -> None:
+    if getattr(k, "rt", None) is None:
+        return
+    from kernel.net import route
+    if route.rtlookup(k, ri.prefix, ri.plen, 0) is not None:
+        # A route of its own (static, on-link, another protocol's) wins.
+        k.count("rtinfo_addreq_exists")
+        return
+    expire = ri.expire
+    err, _ = route.rtrequest(k, RTM_ADD, ri.prefix, ri.plen, ri.rtaddr, RTF_GATEWAY, ri.ifp, 0,
+                             None, 0, expire)
+    if err == 0:
+        ri.installed = True
+    else:
+        k.count("rtinfo_addreq_failed")
+
+
+def _rtinfo_settime(k: "Kernel", ri: nd_rtinfo) -> None:
+    """The installed route expires with the option's lifetime (netstat -rn shows it)."""
+    from kernel.net import route
+    rt = route.rtlookup(k, ri.prefix, ri.plen, 0)
+    if rt is None or rt.rt_gateway != ri.rtaddr or rt.rt_ifp is not ri.ifp:
+        ri.installed = False
+        return
+    if rt.rt_expire != ri.expire:
+        if ri.expire:
+            route.rtrequest(k, RTM_CHANGE, ri.prefix, ri.plen, None, 0, None, 0, None, 0,
+                            ri.expire)
+        else:
+            rt.rt_expire = 0                      # now infinite
+            route.rt_changed(k.rt)
+
+
+def _rtinfo_delreq(k: "Kernel", ri: nd_rtinfo) -> None:
+    ri.installed = False
+    if getattr(k, "rt", None) is None:
+        return
+    from kernel.net import route
+    rt = route.rtlookup(k, ri.prefix, ri.plen, 0)
+    if rt is not None and rt.rt_gateway == ri.rtaddr and rt.rt_ifp is ri.ifp \
+            and not rt.rt_flags & RTF_STATIC:
+        route.rtrequest(k, RTM_DELETE, ri.prefix, ri.plen)
+
+
+def rtinfo_list(k: "Kernel") -> list[nd_rtinfo]:
+    return list(getattr(k.nd6, "nd_rtinfo", ()))
 
 
 # -- Redirect (RFC 4861 8.1, 8.3) -------------------------------------------------------------
@@ -712,7 +946,74 @@ def icmp6_redirect_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
     route.rtrequest(k, RTM_ADD, reddst6, 128, gw, flags, ifp, zone, None, 0, expire)
 
 
+def icmp6_redirect_output(k: "Kernel", m0: mbuf, rt: Any) -> None:
+    """Send a Redirect about ``m0``, a copy of a packet just forwarded back
+    onto the link it came from through route ``rt`` (RFC 4861 8.2; icmp6.c
+    in BSD).  The message (RFC 4861 4.5) goes from our link-local address
+    with hop limit 255 to the packet's source, and carries the target's
+    link-layer address if we know it and as much of the packet as fits in a
+    Redirected Header option without exceeding the minimum MTU."""
+    from kernel.netinet6 import icmp6, in6, nd6_nbr
+    ICMP6STAT_INC(k, "icp6s_oredirect")            # FreeBSD: icmp6_errcount(ND_REDIRECT, 0)
+    # if we are not router, we don't send icmp6 redirect
+    if not getattr(getattr(k, "ip6", None), "ip6_forwarding", 0) or rt is None:
+        return
+    ifp = rt.rt_ifp
+    if ifp is None or m0.m_len < 40:
+        return
+    b, o = m0.buf, m0.off
+    src, dst = bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
+    # RFC 4861 8.2: "The Source Address field of the packet identifies a
+    # neighbor", "The Destination Address of the packet is not a multicast address"
+    if not nd6_is_addr_neighbor(ifp, src):
+        k.count("icmp6_redirect_notneighbor")
+        return
+    if IN6_IS_ADDR_MULTICAST(dst):
+        return
+    # RFC 4861 8.2: "A router MUST limit the rate at which Redirect messages
+    # are sent" — the token bucket of the ICMPv6 errors (errppslimit), as
+    # FreeBSD's icmp6_redirect_output uses icmp6_ratelimit.
+    if icmp6.icmp6_ratelimit(k):
+        ICMP6STAT_INC(k, "icp6s_toofreq")
+        return
+    # RFC 4861 4.5: "Source Address MUST be the link-local address assigned to
+    # the interface from which this message is sent."
+    ia = in6.in6ifa_ifpforlinklocal(ifp, IN6_IFF_NOTREADY | IN6_IFF_ANYCAST)
+    if ia is None:
+        k.count("icmp6_redirect_nolinklocal")
+        return
+    if rt.rt_flags & RTF_GATEWAY:
+        # RFC 4861 8.2: "If the target is a router, that router's link-local
+        # address MUST be used."
+        target = rt.rt_gateway
+        if not isinstance(target, bytes) or not IN6_IS_ADDR_LINKLOCAL(target):
+            k.count("icmp6_redirect_gwnotll")
+            return
+    else:
+        # "If the target is a host, the target address field MUST be set to
+        # the same value as the Destination Address field."
+        target = dst
+    body = nd_redirect.pack(ND_REDIRECT, 0, 0, 0, target, dst)
+    # "Target Link-Layer Address option: link-layer address of the target, if known."
+    ln = nd6_lookup(ifp, target)
+    if ln is not None and ln.ln_lladdr is not None:
+        body += nd_opt_lladdr(ND_OPT_TARGET_LINKADDR, ln.ln_lladdr)
+    # "Redirected Header: as much of the forwarded packet as can fit without the
+    # redirect packet exceeding the minimum MTU required to support IPv6"; the
+    # option is a multiple of 8 octets: pad what fits, truncate what does not.
+    room = (IPV6_MMTU - IP6_HDR_LEN - len(body) - 8) & ~7
+    data = bytes(b[o:o + m0.m_len])
+    if room >= 8:
+        if len(data) > room:
+            data = data[:room]
+        body += RedirectedHeader(data + bytes(-len(data) % 8)).emit()
+    m = nd6_nbr.nd6_build(ia.ia_addr, src, body)
+    icmp6_outhist(k, ND_REDIRECT)
+    nd6_nbr.nd6_ip6_output(ifp, m, src)
+
+
 __all__ = ["nd6_rs_input", "nd6_rs_output", "nd6_ra_input", "icmp6_redirect_input",
            "defrouter_lookup", "defrouter_select", "defrtrlist_update", "defrtrlist_del",
            "prelist_update", "nd6_prefix_lookup", "in6_ifadd", "nd_defrouter", "nd_prefix",
-           "rt6_flush", "rtpref", "TWOHOUR"]
+           "rt6_flush", "rtpref", "TWOHOUR", "icmp6_redirect_output", "nd_rtinfo",
+           "rtinfo_update", "rtinfo_select", "rtinfo_expire", "rtinfo_list"]

@@ -36,3 +36,21 @@ def test_driver_walkthrough_commands_run(tmp_path):
             c = f"{py if py.exists() else 'python3'} -m emu " + c[len("kamebox "):]
         r = subprocess.run(c, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, f"{c}: {r.stderr}"
+
+
+RTADVD = ROOT / "docs" / "rtadvd.md"
+
+
+def test_rtadvd_walkthrough_transcripts_are_what_kamebox_prints(capsys, monkeypatch):
+    """docs/rtadvd.md: each ```sh block holding a `kamebox run` command is followed
+    by a ```text block with exactly what that command prints."""
+    import shlex
+
+    from emu.cli import main
+    text = RTADVD.read_text()
+    pairs = re.findall(r"```sh\n(kamebox run [^\n]*)\n```\s*```text\n(.*?)```", text, re.S)
+    assert pairs, "no kamebox run transcript in docs/rtadvd.md"
+    monkeypatch.chdir(ROOT)
+    for command, expected in pairs:
+        assert main(shlex.split(command)[1:]) == 0, command
+        assert capsys.readouterr().out == expected, command

@@ -151,3 +151,19 @@ def test_labs_built_in_code_have_no_init():
     lab = pair()
     assert lab.machines["left"].kernel.initproc.p_gr is None
     assert lab.run_command("left", "ifconfig em0")[1].startswith("em0: flags=8802<")
+
+
+def test_freebsd_9_routing_adds_the_default_route_after_the_static_routes(tmp_path):
+    """rc.d/routing (FreeBSD 9, static_inet6): ``route add -inet6
+    $ipv6_route_NAME`` for each of ipv6_static_routes, and the default route
+    last — so a static route can make an off-link default router reachable."""
+    lab = one(tmp_path, 'ifconfig_em0_ipv6 = "inet6 2001:db8:1::a prefixlen 64"\n'
+                        'ipv6_static_routes = "gw"\n'
+                        'ipv6_route_gw = "2001:db8:9::1 -prefixlen 128 -interface em0"\n'
+                        'ipv6_defaultrouter = "2001:db8:9::1"\n')
+    lines = console_lines(lab, "a")
+    gw, default = (lines.index("add host 2001:db8:9::1: gateway em0"),
+                   lines.index("add net default: gateway 2001:db8:9::1"))
+    assert gw < default
+    routes = lab.run_command("a", "netstat -rn -f inet6")[1].splitlines()
+    assert any(l.split()[:3] == ["default", "2001:db8:9::1", "UGS"] for l in routes), routes

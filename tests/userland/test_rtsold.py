@@ -1,8 +1,9 @@
 """rtsol(8) and rtsold(8) (userland/usr_sbin/rtsold.py): Router Solicitations as RFC
 4861 6.3.7 times them, SLAAC through the kernel's RA processing, the daemon.
 
-The router side (rtadvd) is the next issue: here a small program on the
-"router" host answers each RS with an RA (tests/userland/ra_responder.py)."""
+The router's rtadvd is off here (tests/userland/test_rtadvd.py has it): a small
+program on the "router" host answers each RS with an RA
+(tests/userland/ra_responder.py)."""
 from __future__ import annotations
 
 import re
@@ -22,6 +23,7 @@ image = "router"
 nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:01"}]
 [host.r.rc]
 ifconfig_em0_ipv6 = "inet6 2001:db8:1::1 prefixlen 64"
+rtadvd_enable = false
 [host.h]
 nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:02"}]
 [host.h.rc]
@@ -166,6 +168,7 @@ image = "router"
 nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:01"}]
 [host.r.rc]
 ifconfig_em0_ipv6 = "inet6 2001:db8:1::1 prefixlen 64"
+rtadvd_enable = false
 [host.h]
 image = "img"
 nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:02"}]
