@@ -38,7 +38,7 @@ from emu.diag import ConfigError, show
 VERSION = "0.1.0"
 EXAMPLES = {"driver": "driver_without_hardware.py"}
 DEFAULT_LAB = "demo"
-BOOT_SETTLE = 3 * 1_000_000_000     # virtual ns from boot to the first command (DAD is done)
+BOOT_SETTLE = 5 * 1_000_000_000     # virtual ns from boot to the first command (DAD and SLAAC done)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,16 +292,29 @@ def _eui64_linklocal(mac: bytes) -> str:
     return str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + iid))
 
 
+def _eui64_address(prefix: str, mac: bytes) -> str:
+    """The SLAAC address of a MAC in a /64 (RFC 4862 5.5.3, modified EUI-64)."""
+    import ipaddress
+    iid = bytes((mac[0] ^ 0x02,)) + mac[1:3] + b"\xff\xfe" + mac[3:6]
+    return str(ipaddress.IPv6Address(ipaddress.IPv6Address(prefix).packed[:8] + iid))
+
+
 def demo_steps(lab) -> list[tuple[str, str, str]]:
     """(comment, host, command) of the demo, for a booted demo lab."""
-    bob_ll = _eui64_linklocal(lab.machines["bob"].nics[0].mac_address)
+    alice_ll = _eui64_linklocal(lab.machines["alice"].nics[0].mac_address)
+    carol = _eui64_address("2001:db8:2::", lab.machines["carol"].nics[0].mac_address)
     return [
-        ("alice's interface: its static address from rc.conf and the link-local one "
-         "(modified EUI-64), both past DAD", "alice", "ifconfig em0"),
-        ("bob by name (/etc/hosts): ND resolves bob's MAC, then three echo round trips",
-         "alice", "ping6 -c 3 bob"),
+        ("bob configured itself from r1's Router Advertisement (SLAAC, RFC 4862): a global "
+         "address in the advertised prefix 2001:db8:1::/64 and the link-local one, both "
+         "from its MAC (modified EUI-64)", "bob", "ifconfig em0"),
+        ("the default router bob learnt from it (ndp -p lists the prefix)", "bob", "ndp -r"),
+        ("alice has a static address from rc.conf; r1 by name (/etc/hosts): ND resolves "
+         "r1's MAC, then three echo round trips", "alice", "ping6 -c 3 r1"),
+        ("carol is on the other segment, behind r1: her address is r1's prefix there plus "
+         "her EUI-64; bob's packets go through his default router", "bob",
+         f"ping6 -c 3 {carol}"),
         ("the neighbor cache that ping6 filled", "alice", "ndp -an"),
-        ("bob's link-local address needs a zone: %em0", "alice", f"ping6 -c 2 {bob_ll}%em0"),
+        ("alice's link-local address needs a zone: %em0", "bob", f"ping6 -c 2 {alice_ll}%em0"),
         ("all nodes on the link: every host answers each request, so duplicates (DUP!)",
          "alice", "ping6 -c 2 ff02::1%em0"),
     ]

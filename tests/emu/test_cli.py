@@ -32,17 +32,22 @@ def test_list_prints_hosts_nics_and_segments(capsys):
     status, out, err = run(capsys, "--list")
     assert status == 0 and err == ""
     # (the path is shown relative to the current directory when it is under it)
-    assert "seed 1: three IPv6 hosts on one Ethernet segment" in out.splitlines()[0]
+    assert ("seed 1: a router with rtadvd, hosts configured by SLAAC and a static one, "
+            "on two segments") in out.splitlines()[0]
     assert out.splitlines()[1:] == [
         "segments:",
-        "  lan0     latency 1us, rate 1Gbit, loss 0, mtu 1500: alice.em0 bob.em0 carol.em0",
+        "  lan0     latency 1us, rate 1Gbit, loss 0, mtu 1500: alice.em0 bob.em0 r1.em0",
+        "  lan1     latency 1us, rate 1Gbit, loss 0, mtu 1500: carol.em0 r1.em1",
         "hosts:",
         "  alice    image host, mem 16M",
-        "    em0    02:00:00:00:00:01  lan0     2001:db8:1::a/64",
+        "    em0    02:00:00:00:00:0a  lan0     2001:db8:1::a/64",
         "  bob      image host, mem 16M",
-        "    em0    02:00:00:00:00:02  lan0     2001:db8:1::b/64",
+        "    em0    02:00:00:00:00:0b  lan0",
         "  carol    image host, mem 16M",
-        "    em0    02:00:00:00:00:03  lan0     2001:db8:1::c/64",
+        "    em0    02:00:00:00:00:0c  lan1",
+        "  r1       image router, mem 16M",
+        "    em0    02:00:00:00:01:01  lan0     2001:db8:1::1/64",
+        "    em1    02:00:00:00:01:02  lan1     2001:db8:2::1/64",
     ]
 
 
@@ -75,7 +80,7 @@ def test_bad_lab_file(capsys, tmp_path):
 
 def test_unknown_lab_and_missing_file(capsys, tmp_path):
     assert one_line_error(capsys, "nosuchlab") == (
-        'kamebox: no lab "nosuchlab" (labs: demo, pair, routed, slaac; or a lab file)')
+        'kamebox: no lab "nosuchlab" (labs: demo, pair, routed, slaac, trio; or a lab file)')
     assert one_line_error(capsys, str(tmp_path / "x.toml")) == f"{tmp_path / 'x.toml'}: No such file or directory"
 
 
@@ -83,14 +88,14 @@ def test_bad_commands_and_scripts(capsys, tmp_path):
     assert one_line_error(capsys, "-c", "alice ls") == (
         'kamebox: -c "alice ls": expected HOST: COMMAND or wait DURATION, got "alice ls"')
     assert one_line_error(capsys, "-c", "dave: ls") == (
-        'kamebox: -c "dave: ls": no host "dave" in lab demo (hosts: alice, bob, carol)')
+        'kamebox: -c "dave: ls": no host "dave" in lab demo (hosts: alice, bob, carol, r1)')
     script = tmp_path / "s.txt"
     script.write_text("# a script\n\nalice: echo hi\nwait soon\n")
     assert one_line_error(capsys, "--script", str(script)) == (
         f'{script}:4: wait: expected a duration like "2s" or "500ms", got "soon"')
     script.write_text("alice: echo hi\n  dave: echo\n")
     assert one_line_error(capsys, "--script", str(script)) == (
-        f'{script}:2: no host "dave" in lab demo (hosts: alice, bob, carol)')
+        f'{script}:2: no host "dave" in lab demo (hosts: alice, bob, carol, r1)')
     assert one_line_error(capsys, "--script", str(tmp_path / "none")) == (
         f"{tmp_path / 'none'}: No such file or directory")
 
@@ -170,7 +175,7 @@ def test_console_messages_after_boot_are_shown_with_the_host_name(capsys, monkey
     assert out == "bob# daemon\nbob# sleep 1\nbob: daemon: started\n"
     status, out, _ = run(capsys, "-v", "-c", "bob: echo x")
     assert out.startswith("alice: Copyright (c) 1998-2006 The KAME Project.")
-    assert "bob: em0: Ethernet address: 02:00:00:00:00:02\n" in out
+    assert "bob: em0: Ethernet address: 02:00:00:00:00:0b\n" in out
 
 
 def test_timeout_sends_sigint(capsys, monkeypatch):
@@ -211,7 +216,7 @@ def test_run_command_api(monkeypatch):
     assert lab.run_command("alice", "") == (0, "")
     assert lab.run_command("alice", "/usr/bin/false") == (1, "")
     assert lab.run_command("alice", "echo 'open") == (1, "alice: No closing quotation.\n")
-    assert lab.run_command("dave", "echo") == (1, 'kamebox: no host "dave" (hosts: alice, bob, carol)\n')
+    assert lab.run_command("dave", "echo") == (1, 'kamebox: no host "dave" (hosts: alice, bob, carol, r1)\n')
     t = lab.sched.now
     assert lab.run_command("alice", "sleep 3")[0] == 0
     assert lab.sched.now - t == 3 * SEC + fakeproc.START_DELAY     # stops right at the exit

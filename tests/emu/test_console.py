@@ -41,9 +41,9 @@ def test_scripted_console_switches_hosts_and_runs_commands(monkeypatch):
                                        f"{F2}hostname\r@dave\rping7\rexit\r")
     assert status == 0
     lines = out.splitlines()
-    assert lines[0].startswith("kamebox console, lab demo: hosts alice, bob, carol")
+    assert lines[0].startswith("kamebox console, lab demo: hosts alice, bob, carol, r1")
     assert lines[1:] == ["alice", "bob", "on carol", "carol",
-                         'kamebox: no host "dave" (hosts: alice, bob, carol)',
+                         'kamebox: no host "dave" (hosts: alice, bob, carol, r1)',
                          "carol: ping7: Command not found."]
     assert c.current == "carol"                  # @bob, then F2 -> carol; @carol CMD does not switch
 
@@ -92,7 +92,7 @@ def test_completion_of_commands_hosts_and_interfaces(monkeypatch):
         return [x.text for x in comp.get_completions(Document(text), None)]
     assert complete("ho") == ["hostname"]
     assert complete("e") == ["echo", "exit"]
-    assert complete("@") == ["@alice", "@bob", "@carol"]
+    assert complete("@") == ["@alice", "@bob", "@carol", "@r1"]
     assert complete("ping6 -c 3 b") == ["bob"]
     assert complete("sendframe e") == ["em0"]
     assert complete("@bob ec") == ["echo"]

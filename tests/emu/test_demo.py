@@ -18,21 +18,31 @@ def test_demo_transcript(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert (status, err) == (0, "")
     assert out.startswith("== kamebox demo: lab demo (images/labs/demo.toml), seed 1: "
-                          "alice, bob, carol on lan0 ==\n")
+                          "alice, bob, carol, r1 on lan0, lan1 ==\n")
     assert "alice: Setting hostname: alice.\n" in out and "bob: Setting" not in out
-    for cmd in ("alice# ifconfig em0\n", "alice# ping6 -c 3 bob\n", "alice# ndp -an\n",
-                "alice# ping6 -c 2 fe80::ff:fe00:2%em0\n", "alice# ping6 -c 2 ff02::1%em0\n"):
+    for cmd in ("bob# ifconfig em0\n", "bob# ndp -r\n", "alice# ping6 -c 3 r1\n",
+                "bob# ping6 -c 3 2001:db8:2::ff:fe00:c\n", "alice# ndp -an\n",
+                "bob# ping6 -c 2 fe80::ff:fe00:a%em0\n", "alice# ping6 -c 2 ff02::1%em0\n"):
         assert cmd in out
-    assert "\tinet6 2001:db8:1::a prefixlen 64\n" in out
-    assert re.search(rf"\n16 bytes from 2001:db8:1::b, icmp_seq=2 hlim=64 time={T} ms\n", out)
-    assert "3 packets transmitted, 3 packets received, 0.0% packet loss\n" in out
-    assert re.search(r"\n2001:db8:1::b +02:00:00:00:00:02 +em0 ", out)
-    assert re.search(rf"\n16 bytes from fe80::ff:fe00:2%em0, icmp_seq=1 hlim=64 time={T} ms\n", out)
+    # RFC 4862 5.5.3: bob's address from r1's prefix and its interface identifier, DAD done
+    assert "\tinet6 2001:db8:1::ff:fe00:b prefixlen 64 autoconf\n" in out
+    assert re.search(r"\nfe80::ff:fe00:101%em0 if=em0, flags=, pref=medium, expire=", out)
+    assert re.search(rf"\n16 bytes from 2001:db8:1::1, icmp_seq=2 hlim=64 time={T} ms\n", out)
+    # through the router: the hop limit is one less
+    assert re.search(rf"\n16 bytes from 2001:db8:2::ff:fe00:c, icmp_seq=2 hlim=63 time={T} ms\n",
+                     out)
+    assert out.count("3 packets transmitted, 3 packets received, 0.0% packet loss\n") == 2
+    assert re.search(r"\n2001:db8:1::1 +02:00:00:00:01:01 +em0 ", out)
+    assert re.search(rf"\n16 bytes from fe80::ff:fe00:a%em0, icmp_seq=1 hlim=64 time={T} ms\n", out)
     assert "(DUP!)\n" in out
-    frames = len(read_pcap(tmp_path / "lan0.pcap"))
-    assert frames > 20
-    assert out.endswith(f"== captures ==\n{tmp_path / 'lan0.pcap'}: {frames} frames so far   "
-                        f"(tshark -r {tmp_path / 'lan0.pcap'}, or open it in Wireshark)\n")
+    frames0 = len(read_pcap(tmp_path / "lan0.pcap"))
+    frames1 = len(read_pcap(tmp_path / "lan1.pcap"))
+    assert frames0 > 20 and frames1 > 5
+    assert out.endswith(f"== captures ==\n"
+                        f"{tmp_path / 'lan0.pcap'}: {frames0} frames so far   "
+                        f"(tshark -r {tmp_path / 'lan0.pcap'}, or open it in Wireshark)\n"
+                        f"{tmp_path / 'lan1.pcap'}: {frames1} frames so far   "
+                        f"(tshark -r {tmp_path / 'lan1.pcap'}, or open it in Wireshark)\n")
 
 
 def test_make_demo_is_kamebox_demo():
@@ -44,7 +54,7 @@ def _run_twice(capsys, tmp_path) -> tuple[bytes, bytes]:
     got = []
     for d in ("one", "two"):
         status = main(["run", "demo", "--seed", "3", "--pcap", str(tmp_path / d),
-                       "-c", "alice: ping6 -c 3 bob", "-c", "bob: ping6 -c 2 -s 3000 ff02::1%em0"])
+                       "-c", "alice: ping6 -c 3 r1", "-c", "bob: ping6 -c 2 -s 3000 ff02::1%em0"])
         capsys.readouterr()
         assert status == 0
         got.append((tmp_path / d / "lan0.pcap").read_bytes())
@@ -66,4 +76,4 @@ def test_tshark_reads_the_demo_capture_without_warnings(capsys, tmp_path):
     assert r.returncode == 0 and r.stdout.strip() == "", r.stdout + r.stderr
     r = subprocess.run([tshark, "-r", str(f), "-Y", "icmpv6.type == 129", "-T", "fields",
                         "-e", "ipv6.src"], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "2001:db8:1::b" in r.stdout.split()
+    assert r.returncode == 0 and "2001:db8:1::1" in r.stdout.split()

@@ -295,7 +295,7 @@ def test_the_shipped_labs_load(capsys):
         lab = Lab.from_file(ROOT / "images" / "labs" / f"{name}.toml")
         assert lab.machines
     demo = load_lab(ROOT / "images" / "labs" / "demo.toml")
-    assert list(demo.hosts) == ["alice", "bob", "carol"]
+    assert list(demo.hosts) == ["alice", "bob", "carol", "r1"]
 
 
 # -- units and positions -------------------------------------------------------------------

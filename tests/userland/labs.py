@@ -17,7 +17,9 @@ from emu.sched import MS, SEC
 from tests.conftest import ROOT
 from tests.userland import ra_responder
 
-DEMO = ROOT / "images" / "labs" / "demo.toml"
+# The three-host lab the userland tests were written on (the demo lab before it
+# got a router): alice, bob, carol with static addresses on lan0.
+DEMO = ROOT / "images" / "labs" / "trio.toml"
 RARESPONDER = "/usr/local/sbin/raresponder"
 
 
