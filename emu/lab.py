@@ -146,6 +146,50 @@ def _address(var: str, ifname: str, word: str, rest: list[str]) -> list[StaticAd
     return [StaticAddress(ifname, addr.compressed, prefixlen, var)]
 
 
+# rc.conf variables that carry static IPv4 addresses (network.subr ifconfig_up, ipv4_up):
+#   ifconfig_<if>="inet ADDR netmask M"  ifconfig_<if>="inet ADDR/LEN"  (or the address first:
+#   ifconfig's family is inet)  ifconfig_<if>_alias<n>="inet ..."
+#   ifconfig_<if>_aliases="inet A ... inet B ..."
+_IFCONFIG4 = re.compile(r"ifconfig_([a-z]+[0-9]+)(_alias[0-9]+|_aliases)?\Z")
+
+
+def static_inet_addresses(rc: Mapping[str, str]) -> list[StaticAddress]:
+    """The static IPv4 addresses configured by rc.conf variables ``rc``, in order.
+
+    Loopback, unspecified and multicast addresses are left out.  A malformed
+    address raises ``ValueError((var, message))``."""
+    from kernel.wire.in_ import in_mask2len, inet_aton
+    out: list[StaticAddress] = []
+    for var, value in rc.items():
+        m = _IFCONFIG4.match(var)
+        if not m:
+            continue
+        words = value.split()
+        starts = [i + 1 for i, w in enumerate(words) if w == "inet" and i + 1 < len(words)]
+        if not m.group(2) and words and "." in words[0] and words[0][0].isdigit():
+            starts.insert(0, 0)                  # ifconfig_em0="192.0.2.1/24": inet by default
+        for i in starts:
+            text, _, plen = words[i].partition("/")
+            a = inet_aton(text)
+            if a is None:
+                raise ValueError((var, f"expected an IPv4 address, got {words[i]!r}"))
+            prefixlen: Optional[int] = None
+            if plen:
+                if not plen.isdigit() or int(plen) > 32:
+                    raise ValueError((var, f"expected a prefix length 0..32, got {words[i]!r}"))
+                prefixlen = int(plen)
+            elif i + 2 < len(words) and words[i + 1] == "netmask":
+                mask = inet_aton(words[i + 2])
+                prefixlen = in_mask2len(mask) if mask is not None else -1
+                if prefixlen < 0:
+                    raise ValueError((var, f"expected a netmask, got {words[i + 2]!r}"))
+            addr = ipaddress.IPv4Address(a)
+            if addr.is_loopback or addr.is_multicast or addr.is_unspecified:
+                continue
+            out.append(StaticAddress(m.group(1), str(addr), prefixlen, var))
+    return out
+
+
 @dataclass
 class HostImage:
     """A lab host's files, before they seed its filesystem."""
@@ -186,7 +230,7 @@ def host_image(spec: labfile.LabSpec, host: labfile.HostSpec) -> HostImage:
     except RcConfError as e:
         raise ConfigError(e.path, e.line, e.message) from None
     try:
-        addrs = static_inet6_addresses(rc.vars)
+        addrs = static_inet6_addresses(rc.vars) + static_inet_addresses(rc.vars)
     except ValueError as e:
         var, msg = e.args[0]
         if var in host.rc:
@@ -642,4 +686,4 @@ class Lab:
 
 __all__ = ["Lab", "LabMachine", "Job", "Tty", "MODELS", "DRIVERS", "PATH", "SEC", "MS",
            "program_table", "HostImage", "StaticAddress", "host_image", "hosts_lines",
-           "lab_images", "static_inet6_addresses"]
+           "lab_images", "static_inet6_addresses", "static_inet_addresses"]

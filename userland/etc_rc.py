@@ -19,7 +19,12 @@ as child processes, so their output and errors are FreeBSD's:
               when rtsold is not enabled), ``up``; then the wait for DAD
               (``net.inet6.ip6.dad_count`` + 1 seconds), ``Starting Network:
               lo0 em0.`` and ``ifconfig`` of each;
-``routing``   ``ipv6_static_routes`` with ``ipv6_route_NAME`` (each
+``routing``   for inet first (FreeBSD 9's static_inet and options_inet):
+              ``static_routes`` with ``route_NAME`` (each ``route add
+              $route_NAME``), then ``defaultrouter`` (``route add default
+              ...``), ``gateway_enable`` (``Additional inet routing options:
+              gateway=YES.`` and net.inet.ip.forwarding), ``icmp_bmcastecho``;
+              then for inet6: ``ipv6_static_routes`` with ``ipv6_route_NAME`` (each
               ``route add -inet6 $ipv6_route_NAME``; route(8) prints ``add net
               ...: gateway ...``), then ``ipv6_defaultrouter`` (last, as FreeBSD
               9), ``ipv6_gateway_enable`` (``Additional inet6 routing
@@ -31,7 +36,13 @@ as child processes, so their output and errors are FreeBSD's:
               /usr/sbin/rtadvd`` while a program is missing);
 the date last, as /etc/rc ends.
 
-Not done: IPv4 (kamebox has none: ``inet`` clauses are left out), cloned
+IPv4 in netif: ``ifconfig_IF="inet 192.0.2.1 netmask 255.255.255.0"`` (or
+``inet 192.0.2.1/24``) goes to ifconfig with the rest of ``ifconfig_IF``;
+ipv4_up adds the ``inet`` clauses of ``ifconfig_IF_aliasN`` /
+``ifconfig_IF_aliases`` (``ifconfig IF inet ... alias``) and, when
+``ifconfig_lo0`` is empty, ``inet 127.0.0.1/8 alias`` on lo0.
+
+Not done: ``ipv4_addrs_IF`` and address ranges in aliases, cloned
 interfaces, and the reject routes FreeBSD's rc.d/routing installs for
 ::ffff:0.0.0.0/96, ::/96, fe80::/10 and ff02::/16 (zones are kept beside
 addresses here, so a zone-less fe80::/10 route has no meaning).
@@ -264,6 +275,33 @@ class Rc:
             done = True
         return done
 
+    def ifalias_inet(self, ifn: str) -> bool:
+        """``ifconfig_IF_aliases`` and ``ifconfig_IF_aliasN`` that are inet, each
+        ``ifconfig IF inet ... alias`` (network.subr ifalias_af_common)."""
+        name = re.sub(r"[.\-/+]", "_", ifn)
+        words = _split(self.vars.get(f"ifconfig_{name}_aliases", ""))
+        for n in _numbered(self.vars, f"ifconfig_{name}_alias"):
+            value = self.vars[f"ifconfig_{name}_alias{n}"]
+            if not value:
+                break
+            words += _split(value)
+        done = False
+        for clause in _clauses(words):
+            if clause[0] != "inet" or len(clause) < 2:
+                continue
+            self.ifconfig(ifn, clause + ["alias"])
+            done = True
+        return done
+
+    def ipv4_up(self, ifn: str) -> bool:
+        """network.subr ipv4_up: 127.0.0.1/8 on lo0 unless ``ifconfig_lo0``
+        says otherwise, then the inet aliases."""
+        ok = False
+        if ifn == "lo0" and not self.get_if_var(ifn, "ifconfig_IF"):
+            self.ifconfig(ifn, ["inet", "127.0.0.1/8", "alias"])
+            ok = True
+        return self.ifalias_inet(ifn) or ok
+
     def ipv6_prefix_hostid_addr_common(self, ifn: str) -> bool:
         prefixes = _split(self.get_if_var(ifn, "ipv6_prefix_IF"))
         for j in prefixes:
@@ -296,6 +334,8 @@ class Rc:
 
     def ifn_start(self, ifn: str) -> bool:
         cfg = self.ifconfig_up(ifn)
+        if self.afexists("inet") and self.ipv4_up(ifn):
+            cfg = True
         if self.afexists("inet6") and self.ipv6_up(ifn):
             cfg = True
         return cfg
@@ -365,8 +405,39 @@ class Rc:
             for ifn in ok:
                 self.run([IFCONFIG_CMD, ifn])
 
+    def rc_routing_inet(self) -> None:
+        """rc.d/routing for inet: static_inet add, options_inet."""
+        if not self.afexists("inet"):
+            return
+        routes = _split(self.get("static_routes"))
+        default = self.get("defaultrouter")
+        if default and default.lower() != "no":
+            routes = routes + ["_default"]          # after the routes that reach it
+            self.vars["route__default"] = f"default {default}"
+        for i in routes:
+            args = self.get_if_var(i.split(":")[0], "route_IF")
+            if args:
+                self.run([ROUTE_CMD, "add"] + _split(args))
+            else:
+                self.warn(f"route_{i.split(':')[0]} not found")
+        opts = []
+        for var, word, mib in (("icmp_bmcastecho", "broadcast ping responses",
+                                "net.inet.icmp.bmcastecho"),
+                               ("gateway_enable", "gateway", "net.inet.ip.forwarding")):
+            if var == "icmp_bmcastecho" and var not in self.vars:
+                continue                            # not in kamebox's defaults: leave it
+            on = self.yes(var)
+            if on:
+                opts.append(f" {word}=YES")
+            self.run([SYSCTL, f"{mib}={1 if on else 0}"], stdout_path="/dev/null")
+        if opts:
+            libc.printf("Additional inet routing options:%s.\n", "".join(opts))
+            libc.fflush(stdout)
+
     def rc_routing(self) -> None:
-        """rc.d/routing: static_inet6 add, options_inet6."""
+        """rc.d/routing: static_inet add, options_inet (rc_routing_inet), then
+        static_inet6 add, options_inet6."""
+        self.rc_routing_inet()
         if not self.afexists("inet6"):
             return
         routes = _split(self.get("ipv6_static_routes"))

@@ -49,7 +49,9 @@ def if_indextoname(index: int) -> Optional[str]:
 class ifaddrs:
     """One entry of getifaddrs(3): an interface's link-level address
     (``sockaddr_dl``; ``ifa_data`` is its ``if_data`` as a dict) or one of its
-    addresses (``sockaddr_in6``; per-address counters)."""
+    addresses (``sockaddr_in`` — its netmask and, in ``ifa_dstaddr``, its
+    broadcast address or point-to-point peer as ``sockaddr_in`` too — or
+    ``sockaddr_in6``; per-address counters)."""
 
     ifa_name: str
     ifa_flags: int
@@ -61,7 +63,7 @@ class ifaddrs:
 
 def getifaddrs() -> list[ifaddrs]:
     """getifaddrs(3), from the routing sysctl NET_RT_IFLIST (``net.route.iflist``):
-    per interface its AF_LINK entry first, then its addresses."""
+    per interface its AF_LINK entry first, then its addresses (IPv4, then IPv6)."""
     from kernel.wire import route as rt
     out: list[ifaddrs] = []
     name, flags = "", 0
@@ -383,7 +385,40 @@ def getnameinfo_host(sa: Any, flags: int = 0) -> str:
         return inet_ntop6(sa.sin6_addr)
 
 
-__all__ = ["inet_pton", "inet_ntop", "getaddrinfo", "getnameinfo", "getnameinfo_host",
+# -- protocols (lib/libc/net/getprotoent.c: /etc/protocols) ------------------------------------
+@dataclass
+class protoent:
+    p_name: str
+    p_aliases: list[str]
+    p_proto: int
+
+
+def _protocols() -> list[protoent]:
+    out = []
+    for f in _etc_lines("/etc/protocols"):
+        if len(f) >= 2 and f[1].isdigit():
+            out.append(protoent(f[0], f[2:], int(f[1])))
+    return out
+
+
+def getprotobyname(name: str) -> Optional[protoent]:
+    """getprotobyname(3): the /etc/protocols entry with that name or alias."""
+    for p in _protocols():
+        if name == p.p_name or name in p.p_aliases:
+            return p
+    return None
+
+
+def getprotobynumber(proto: int) -> Optional[protoent]:
+    """getprotobynumber(3): the first /etc/protocols entry with that number."""
+    for p in _protocols():
+        if p.p_proto == proto:
+            return p
+    return None
+
+
+__all__ = ["protoent", "getprotobyname", "getprotobynumber",
+           "inet_pton", "inet_ntop", "getaddrinfo", "getnameinfo", "getnameinfo_host",
            "gai_strerror", "gaierror",
            "addrinfo", "if_nameindex", "if_nametoindex", "if_indextoname",
            "ifaddrs", "getifaddrs", "ether_ntoa", "ether_aton", "link_ntoa",

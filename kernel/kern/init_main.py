@@ -45,6 +45,7 @@ SYSINITS: list[str] = [
     "kernel.net.if_ioctl:ifioctl_init",
     "kernel.net.rtsock:rts_init",
     "kernel.netinet6.in6_pcblist:in6_pcblist_init",
+    "kernel.netinet.in_pcblist:in_pcblist_init",
     "kernel.opencrypto.crypto:crypto_init",
 ]
 
@@ -55,6 +56,7 @@ SYSINITS: list[str] = [
 PSEUDO_SYSINITS: list[str] = [
     "kernel.net.if_loop:loattach",
     "kernel.netinet.in_:in_loattach",
+    "kernel.net.if_gif:gifattach",
 ]
 
 

@@ -7,6 +7,10 @@ of group ``'i'`` once ``ifioctl_init`` (a SYSINIT) has installed it as
 flags, MTU, metric, index, media, groups) and hands the rest — the IPv6
 address and ND requests — to the protocol of the socket
 (``pr_usrreqs.pru_control``: ``in6_control`` for an AF_INET6 socket).
+The cloner requests (SIOCIFCREATE, SIOCIFCREATE2, SIOCIFDESTROY,
+SIOCIFGCLONERS: kernel/net/if_clone.py) are answered before any lookup;
+the tunnel requests (SIOCSIFPHYADDR[_IN6] and friends) go to the
+interface's own ``if_ioctl`` (gif_ioctl), as FreeBSD's in_control does.
 
 Bringing an interface up (``IFF_UP`` 0 -> 1) is ``if_up``: the flag, an
 RTM_IFINFO on the routing socket and ``in6_if_up`` (link-local address,
@@ -40,6 +44,9 @@ from kernel.wire.net_if import (IFF, IFF_CANTCHANGE, IFF_PPROMISC, IFM_1000_T, I
 from kernel.wire.sockio import (SIOCGIFFLAGS, SIOCGIFGROUP, SIOCGIFINDEX, SIOCGIFMEDIA,
                                 SIOCGIFMETRIC, SIOCGIFMTU, SIOCSIFFLAGS, SIOCSIFMETRIC,
                                 SIOCSIFMTU)
+from kernel.net.if_clone import CLONE_IOCTLS, if_clone_ioctl
+from kernel.wire.in6_var import SIOCGIFPDSTADDR_IN6, SIOCGIFPSRCADDR_IN6, SIOCSIFPHYADDR_IN6
+from kernel.wire.sockio import SIOCDIFPHYADDR, SIOCGIFPDSTADDR, SIOCGIFPSRCADDR, SIOCSIFPHYADDR
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
@@ -188,7 +195,7 @@ def if_setflags_user(ifp: Any, new_flags: int) -> int:
     if (new_flags ^ old) & IFF_PPROMISC:
         if new_flags & IFF_PPROMISC:
             flags |= int(IFF.PROMISC)
-        else:
+        elif not ifp.if_pcount:                   # bpf still holds it (ifpromisc)
             flags &= ~int(IFF.PROMISC)
         k.printf(f"{ifp.if_xname}: promiscuous mode "
                  f"{'enabled' if new_flags & IFF_PPROMISC else 'disabled'}\n")
@@ -305,6 +312,9 @@ def ifhwioctl(cmd: int, ifp: Any, data: Any, td: Any) -> int:
 def ifioctl(so: Any, cmd: int, data: Any, td: Any) -> int:
     """Interface ioctls on a socket (if.c ``ifioctl``); returns a BSD errno."""
     k = so.so_kernel
+    if cmd in CLONE_IOCTLS:
+        # if.c: the cloner requests name an interface that may not exist yet
+        return if_clone_ioctl(k, cmd, data, td)
     name = _ifname(data)
     if name is None:
         return E.EINVAL                     # no request struct, or no name in it
@@ -314,6 +324,8 @@ def ifioctl(so: Any, cmd: int, data: Any, td: Any) -> int:
     err = ifhwioctl(cmd, ifp, data, td)
     if err != ENOIOCTL:
         return err
+    if cmd in _TUNNEL_IOCTLS:
+        return if_tunnel_ioctl(ifp, cmd, data, td)
     # The protocol's requests (in6_control for an AF_INET6 socket).
     if cmd in _IN6_ARG:
         if cmd in _IN6_FLUSH and isinstance(data, (str, bytes, bytearray)):
@@ -336,6 +348,25 @@ def ifioctl(so: Any, cmd: int, data: Any, td: Any) -> int:
         from kernel.netinet6 import in6
         in6.in6_if_up(ifp)
     return rv
+
+
+# The tunnel requests (gif(4)): in FreeBSD they fall through in_control and
+# in6_control to the interface's own if_ioctl.
+_TUNNEL_IOCTLS = frozenset((SIOCSIFPHYADDR, SIOCGIFPSRCADDR, SIOCGIFPDSTADDR, SIOCDIFPHYADDR,
+                            SIOCSIFPHYADDR_IN6, SIOCGIFPSRCADDR_IN6, SIOCGIFPDSTADDR_IN6))
+_TUNNEL_SET = frozenset((SIOCSIFPHYADDR, SIOCDIFPHYADDR, SIOCSIFPHYADDR_IN6))
+
+
+def if_tunnel_ioctl(ifp: Any, cmd: int, data: Any, td: Any) -> int:
+    """SIOC[SGD]IFPHYADDR*, SIOCGIFP{SRC,DST}ADDR*: the interface's driver answers
+    (gif_ioctl); an interface that is no tunnel says EINVAL, as ether_ioctl does."""
+    if cmd in _TUNNEL_SET:
+        from kernel.kern.kern_proc import priv_check
+        err = priv_check(td)
+        if err:
+            return err
+    err = _driver_ioctl(ifp, cmd, data)
+    return E.EINVAL if err in (E.EOPNOTSUPP, ENOIOCTL) else err
 
 
 def nd6_defiface_ioctl(k: "Kernel", cmd: int, data: in6_ndifreq) -> int:
@@ -362,4 +393,5 @@ def nd6_defiface_ioctl(k: "Kernel", cmd: int, data: in6_ndifreq) -> int:
 
 
 __all__ = ["ifioctl_init", "ifioctl", "ifhwioctl", "if_up", "if_down", "if_setflags_user",
+           "if_tunnel_ioctl",
            "ifmedia_ether_status", "if_groups", "nd6_defiface_ioctl", "IF_MINMTU", "IF_MAXMTU"]

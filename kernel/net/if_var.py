@@ -101,6 +101,8 @@ class ifnet:
         self.if_snd = ifqueue()
         self.if_addr: bytes = b""                       # link-level address
         self.if_hdrlen = 0
+        self.if_pcount = 0            # promiscuous listeners (ifpromisc)
+        self.if_bpf: Any = None       # the bpf_if while a descriptor listens (net/bpf.py)
         # Driver methods (set by the driver before if_attach).
         self.if_init: Optional[Callable[[Any], None]] = None
         self.if_start: Optional[Callable[["ifnet"], None]] = None
@@ -179,5 +181,66 @@ def if_attach(ifp: ifnet) -> None:
 
 def if_detach(ifp: ifnet) -> None:
     k = ifp.kernel
+    if getattr(k, "bpf", None) is not None:
+        from kernel.net.bpf import bpfdetach
+        bpfdetach(ifp)
     if ifp in k.ifnet:
         k.ifnet.remove(ifp)
+
+
+def ifpromisc(ifp: ifnet, pswitch: int) -> int:
+    """Take (``pswitch`` 1) or drop (0) a reference on promiscuous mode (if.c
+    ``ifpromisc``/``if_setflag``): the first reference sets IFF_PROMISC and
+    tells the driver (SIOCSIFFLAGS), the last clears it; while the user holds
+    IFF_PPROMISC (``ifconfig promisc``) only the count moves.  On a driver
+    error the count and flags are restored.  Returns 0 or an errno."""
+    from kernel.kern.subr_prf import LOG_INFO, log
+    from kernel.wire.net_if import IFF_PPROMISC
+    if ifp.if_pcount < (0 if pswitch else 1):
+        ifp.kernel.printf(f"{ifp.if_xname}: refusing to {'in' if pswitch else 'de'}crement "
+                          f"refcount {ifp.if_pcount} for interface flag {int(IFF.PROMISC)}\n")
+        return errno.EINVAL
+    if ifp.if_flags & IFF_PPROMISC:           # permanent: just touch the refcount
+        ifp.if_pcount += 1 if pswitch else -1
+        return 0
+    oldcount, oldflags = ifp.if_pcount, ifp.if_flags
+    if pswitch:
+        ifp.if_pcount += 1
+        if ifp.if_pcount > 1:
+            return 0
+        ifp.if_flags |= int(IFF.PROMISC)
+    else:
+        ifp.if_pcount -= 1
+        if ifp.if_pcount > 0:
+            return 0
+        ifp.if_flags &= ~int(IFF.PROMISC)
+    err = ifp._ioctl(SIOCSIFFLAGS, None)
+    if err:
+        ifp.if_pcount, ifp.if_flags = oldcount, oldflags
+        return err
+    log(ifp.kernel, LOG_INFO, f"{ifp.if_xname}: promiscuous mode "
+                              f"{'enabled' if ifp.if_flags & IFF.PROMISC else 'disabled'}\n")
+    rtsock = getattr(ifp.kernel, "rtsock", None)
+    if rtsock is not None:                    # notify userland (rt_ifmsg)
+        from kernel.net.rtsock import rt_ifmsg
+        rt_ifmsg(ifp)
+    return 0
+
+
+def if_purgeaddrs(ifp: ifnet) -> None:
+    """Take every address of ``ifp`` away with what hangs on it: IPv6
+    (``in6_ifdetach``: addresses, groups, neighbors, routes, zones), IPv4
+    addresses and the routes through the interface (if.c ``if_purgeaddrs``
+    and the protocol part of ``if_detach``).  A cloned interface being
+    destroyed calls it before ``if_detach``."""
+    k = ifp.kernel
+    if getattr(k, "in6", None) is not None and getattr(k, "nd6", None) is not None:
+        from kernel.netinet6.in6_ifattach import in6_ifdetach
+        in6_ifdetach(ifp)
+    if getattr(k, "inet", None) is not None:
+        from kernel.netinet import in_, in_rmx
+        in_.in_purgeif(ifp)
+        in_rmx.in_rt_delete_if(k, lambda rt: rt.rt_ifp is ifp)
+    if getattr(k, "rt", None) is not None:
+        from kernel.net import route
+        route.rt_ifdetach(k, ifp)

@@ -3,8 +3,10 @@
 A process writes a routing message — ``rt_msghdr`` and its sockaddrs, the
 real binary layout of ``kernel/wire/route.py`` — and ``route_output``
 carries it out: RTM_ADD, RTM_DELETE, RTM_CHANGE, RTM_GET, RTM_LOCK on the
-IPv6 routing table (``kernel/net/route.py``), and with RTF_LLDATA on the
-neighbor cache (``ndp -s``/``-d``, FreeBSD's ``lla_rt_output``).  The message
+IPv6 routing table (``kernel/net/route.py``) or, for an AF_INET destination,
+the IPv4 one (``kernel/netinet/in_rmx.py``), and with RTF_LLDATA on the
+neighbor cache (``ndp -s``/``-d``, FreeBSD's ``lla_rt_output``) or the ARP
+cache (``arp -s``/``-d``, ``if_ether.arp_rt_output``).  The message
 comes back — with ``rtm_errno`` set, or RTF_DONE and, for RTM_GET/RTM_DELETE/
 RTM_CHANGE, the route as the kernel has it — to every routing socket,
 the sender's own only with SO_USELOOPBACK (on by default, as in BSD).
@@ -21,22 +23,27 @@ listeners.  The counters are ``sysctl net.route.stats``.
 The kernel tells every listener on its own (``rt_dispatch``):
 
 - route changes it makes (interface and local routes, default routers,
-  redirects, path MTU entries) — ``k.rt.rt_listeners`` — as RTM_ADD,
-  RTM_DELETE, RTM_CHANGE (``rt_missmsg``);
-- addresses added and removed — ``k.in6.in6_addr_listeners`` — as
-  RTM_NEWADDR / RTM_DELADDR (``ifa_msghdr``, ``rt_newaddrmsg``);
+  redirects, path MTU entries) — ``k.rt.rt_listeners``, and
+  ``k.rt_inet.rt_listeners`` for IPv4 — as RTM_ADD, RTM_DELETE, RTM_CHANGE
+  (``rt_missmsg``);
+- addresses added and removed — ``k.in6.in6_addr_listeners``,
+  ``k.inet.in_addr_listeners`` — as RTM_NEWADDR / RTM_DELADDR
+  (``ifa_msghdr``, ``rt_newaddrmsg``: the address, netmask and broadcast
+  address as ``sockaddr_in`` for IPv4);
 - interface flags, MTU and link state — as RTM_IFINFO (``if_msghdr``,
   ``rt_ifmsg``).
 
 A socket opened with a protocol (``socket(PF_ROUTE, SOCK_RAW, AF_INET6)``)
-only gets the messages of that address family.
+only gets the messages of that address family (a request's is the family of
+its destination, as rtsock.c's ``route_proto.sp_protocol``).
 
 The sysctl dumps are here too, as in rtsock.c: ``net.route.dump``
-(NET_RT_DUMP: an RTM_GET message per route, in the order of BSD's radix tree
-walk), ``net.route.iflist`` (NET_RT_IFLIST: RTM_IFINFO and RTM_NEWADDR per
-interface; libc's getifaddrs reads it) and ``net.route.llinfo`` (NET_RT_FLAGS
-with RTF_LLINFO: the IPv6 neighbor cache, for ``ndp -a``).  Their values are
-the bytes of the messages.
+(NET_RT_DUMP: an RTM_GET message per route, the AF_INET table first and then
+AF_INET6 as BSD walks ``rt_tables``, each in the order of its radix tree
+walk), ``net.route.iflist`` (NET_RT_IFLIST: RTM_IFINFO and an RTM_NEWADDR per
+address of each interface, IPv4 before IPv6; libc's getifaddrs reads it)
+and ``net.route.llinfo`` (NET_RT_FLAGS with RTF_LLINFO: the IPv6 neighbor
+cache, for ``ndp -a``).  Their values are the bytes of the messages.
 """
 from __future__ import annotations
 
@@ -49,10 +56,12 @@ from kernel.kern.uipc_socket2 import (SBS_CANTRCVMORE, sbappendaddr, socantsendm
                                       soisconnected, soreserve, sorwakeup)
 from kernel.wire import errno as E
 from kernel.wire.in6 import AF_INET6, in6_is_scoped, in6_mask2len, in6_prefix_mask, sockaddr_in6
-from kernel.wire.net_if import LinkState
+from kernel.wire.in_ import AF_INET, in_mask2len, sockaddr_in
+from kernel.wire.net_if import IFF, LinkState
 from kernel.wire.route import (AF_UNSPEC, PF_ROUTE, RT_MSGHDR_LEN, RTA_IFA, RTA_IFP, RTAX_BRD,
                                RTAX_DST, RTAX_GATEWAY, RTAX_IFA, RTAX_IFP, RTAX_NETMASK,
-                               RTF_DONE, RTF_GATEWAY, RTF_HOST, RTF_LLINFO, RTF_STATIC, RTF_UP,
+                               RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_HOST, RTF_LLINFO,
+                               RTF_REJECT, RTF_STATIC, RTF_UP,
                                RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET,
                                RTM_IFINFO, RTM_LOCK, RTM_NEWADDR, RTM_VERSION, RTV_EXPIRE,
                                RTV_MTU, ifa_msg_build, if_msg_build, rt_msg_build,
@@ -124,6 +133,11 @@ def rts_init(k: "Kernel") -> None:
     in6st = getattr(k, "in6", None)
     if in6st is not None and hasattr(in6st, "in6_addr_listeners"):
         in6st.in6_addr_listeners.append(rt_newaddrmsg)
+    if getattr(k, "rt_inet", None) is not None:
+        k.rt_inet.rt_listeners.append(rt_missmsg_in)
+    inst = getattr(k, "inet", None)
+    if inst is not None and hasattr(inst, "in_addr_listeners"):
+        inst.in_addr_listeners.append(rt_newaddrmsg_in)
     from kernel.wire.sysctl import CTLTYPE_STRUCT
     SYSCTL_PROC(k, "net.route.dump", CTLTYPE_STRUCT, lambda: sysctl_dumpentries(k),
                 descr="Routing table (NET_RT_DUMP): RTM_GET messages")
@@ -334,6 +348,22 @@ def ifa_msg_of(ia: Any, cmd: int) -> bytes:
                          ifam_metric=getattr(ifp, "if_metric", 0))
 
 
+def ifa_msg_in(ia: Any, cmd: int) -> bytes:
+    """RTM_NEWADDR / RTM_DELADDR of an IPv4 address (``in_ifaddr``): its
+    netmask, the interface, the address, and the broadcast address of a
+    broadcast interface or the peer of a point-to-point one (RTAX_BRD)."""
+    ifp = ia.ia_ifp
+    addrs: dict[int, Any] = {RTAX_NETMASK: sockaddr_in(ia.ia_sockmask),
+                             RTAX_IFP: sdl_of(ifp), RTAX_IFA: sockaddr_in(ia.ia_addr)}
+    if ifp.if_flags & int(IFF.POINTOPOINT):
+        if ia.ia_dstaddr is not None:
+            addrs[RTAX_BRD] = sockaddr_in(ia.ia_dstaddr)
+    elif ifp.if_flags & int(IFF.BROADCAST):
+        addrs[RTAX_BRD] = sockaddr_in(ia.ia_broadaddr)
+    return ifa_msg_build(cmd, addrs, ifam_flags=ia.ifa_flags, ifam_index=ifp.if_index,
+                         ifam_metric=getattr(ifp, "if_metric", 0))
+
+
 # -- what the kernel announces --------------------------------------------------------------
 def rt_missmsg(k: "Kernel", rtm_type: int, rt: Any, error: int = 0) -> None:
     """A change the kernel made to the routing table (a listener of ``k.rt``)."""
@@ -350,6 +380,23 @@ def rt_newaddrmsg(k: "Kernel", cmd: int, ia: Any) -> None:
         return
     rt_dispatch(k, ifa_msg_of(ia, RTM_NEWADDR if cmd == RTM_NEWADDR else RTM_DELADDR),
                 AF_INET6)
+
+
+def rt_missmsg_in(k: "Kernel", rtm_type: int, rt: Any, error: int = 0) -> None:
+    """A change the kernel made to the IPv4 routing table (a listener of ``k.rt_inet``)."""
+    st = _st(k)
+    if st is None or st.in_output or not st.rcbs:
+        return
+    from kernel.netinet import in_rmx
+    rt_dispatch(k, in_rmx.in_rt_msg(k, rt, rtm_type, with_ifp=False,
+                                    rtm_flags=rt.rt_flags | RTF_DONE, rtm_errno=error), AF_INET)
+
+
+def rt_newaddrmsg_in(k: "Kernel", cmd: int, ia: Any) -> None:
+    """An IPv4 address was added or changed (RTM_NEWADDR) or removed (RTM_DELADDR)."""
+    if not _listening(k):
+        return
+    rt_dispatch(k, ifa_msg_in(ia, RTM_NEWADDR if cmd == RTM_NEWADDR else RTM_DELADDR), AF_INET)
 
 
 def rt_ifmsg(ifp: Any) -> None:
@@ -407,7 +454,8 @@ def route_output(so: Any, m: mbuf, td: Any) -> int:
         reply = rt_msghdr.build(f) + data[RT_MSGHDR_LEN:]
     if error:
         stat.rts_failed += 1
-    rt_dispatch(k, reply, AF_INET6, None if so.so_options & SO_USELOOPBACK else so)
+    family = AF_INET if isinstance(addrs.get(RTAX_DST), sockaddr_in) else AF_INET6
+    rt_dispatch(k, reply, family, None if so.so_options & SO_USELOOPBACK else so)
     return error
 
 
@@ -441,9 +489,13 @@ def _route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any]
     dst = addrs.get(RTAX_DST)
     if dst is None or dst == b"":
         return E.EINVAL, None
-    if flags & RTF_LLDATA and isinstance(dst, bytes) and len(dst) >= 2 and dst[1] == 2:
-        from kernel.netinet import if_ether        # AF_INET: the ARP cache (arp -s/-d)
-        return if_ether.arp_rt_output(k, f, addrs), None
+    if isinstance(dst, sockaddr_in):
+        if getattr(k, "rt_inet", None) is None:
+            return E.EAFNOSUPPORT, None            # a kernel without INET
+        if flags & RTF_LLDATA:
+            from kernel.netinet import if_ether    # AF_INET: the ARP cache (arp -s/-d)
+            return if_ether.arp_rt_output(k, f, addrs), None
+        return _in_route_request(k, f, addrs, dst)
     if not isinstance(dst, sockaddr_in6):
         return E.EAFNOSUPPORT, None
     addr = dst.sin6_addr
@@ -526,6 +578,160 @@ def _route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any]
     return 0, report(rt)
 
 
+# -- AF_INET requests (the IPv4 table of kernel/netinet/in_rmx.py) --------------------------
+def _in_mask_plen(mask: Any) -> int:
+    """The prefix length of an IPv4 netmask sockaddr (a family-less one too, as
+    BSD's radix masks come); -1 if it is not contiguous."""
+    if isinstance(mask, sockaddr_in):
+        return in_mask2len(mask.sin_addr)
+    if isinstance(mask, (bytes, bytearray)):
+        if mask == b"":
+            return 0                      # a zero-length mask: the default route
+        return in_mask2len(bytes(mask[4:8]).ljust(4, b"\0"))
+    return -1
+
+
+def _in_ifa_ifwithroute(k: "Kernel", flags: int, dst: bytes, gateway: bytes) -> Any:
+    """BSD's ifa_ifwithroute for IPv4: our address to reach ``gateway`` from,
+    or None.  An interface route (no RTF_GATEWAY) names our address (or, for
+    a host route, a point-to-point peer); a gateway is looked for as a peer,
+    on a subnet of ours, then through the table — "dismiss a gateway that is
+    reachable only through the default router"."""
+    from kernel.netinet import in_ as _in, in_rmx
+    ia = None
+    if not flags & RTF_GATEWAY:
+        if flags & RTF_HOST:
+            ia = _in.ifa_ifwithdstaddr(k, dst)
+        if ia is None:
+            ia = _in.ifa_ifwithaddr(k, gateway)
+    else:
+        ia = _in.ifa_ifwithdstaddr(k, gateway)
+    if ia is None:
+        ia = _in.ifa_ifwithnet(k, gateway)
+    if ia is None:
+        rt = in_rmx.in_rtalloc(k, gateway)
+        if rt is None or rt.rt_prefixlen == 0:
+            return None
+        ia = rt.rt_ifa
+    return ia
+
+
+def _in_gateway_ifp(k: "Kernel", flags: int, dst: bytes, gw: Any, ifpsa: Any,
+                    ifasa: Any) -> tuple[int, Any, Any, Any]:
+    """(errno, gateway for in_rtrequest, interface, in_ifaddr) of an IPv4
+    request (BSD's rt_getifa): RTA_IFP names the interface, RTA_IFA our
+    address; else the gateway decides (an interface route names the link)."""
+    from kernel.netinet import in_ as _in
+    ifp = ia = None
+    gateway: Any = None
+    if isinstance(gw, sockaddr_dl):
+        ifp = _ifp_of_sa(k, gw)
+        if ifp is None:
+            return E.ENETUNREACH, None, None, None
+        gateway = sockaddr_dl(ifp.if_index, int(ifp.if_type))
+    elif isinstance(gw, sockaddr_in):
+        gateway = gw.sin_addr
+    elif gw is not None:
+        return E.EAFNOSUPPORT, None, None, None
+    if ifpsa is not None:
+        if not isinstance(ifpsa, sockaddr_dl):
+            return E.EINVAL, None, None, None
+        if ifpsa.sdl_name or ifpsa.sdl_index:
+            ifp = _ifp_of_sa(k, ifpsa)
+            if ifp is None:
+                return E.ENXIO, None, None, None
+    if isinstance(ifasa, sockaddr_in):
+        ia = _in.ifa_ifwithaddr(k, ifasa.sin_addr)
+    if ia is None:
+        if ifp is not None:
+            sa = ifasa.sin_addr if isinstance(ifasa, sockaddr_in) else (
+                gateway if isinstance(gateway, bytes) else dst)
+            ia = _in.ifaof_ifpforaddr(ifp, sa)
+        elif isinstance(gateway, bytes):
+            ia = _in_ifa_ifwithroute(k, flags, dst, gateway)
+    if ia is not None and ifp is None:
+        ifp = ia.ia_ifp
+    if ifp is None and not flags & (RTF_REJECT | RTF_BLACKHOLE):
+        return E.ENETUNREACH, None, None, None
+    return 0, gateway, ifp, ia
+
+
+def _in_route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any],
+                      dst: sockaddr_in) -> tuple[int, Optional[bytes]]:
+    """RTM_ADD, RTM_DELETE, RTM_GET, RTM_CHANGE, RTM_LOCK on the IPv4 table."""
+    from kernel.netinet import in_rmx
+    rtype = f["rtm_type"]
+    flags = f["rtm_flags"]
+    addr = dst.sin_addr
+    mask = addrs.get(RTAX_NETMASK)
+    if flags & RTF_HOST or mask is None:
+        plen = 32
+        exact = mask is not None or rtype != RTM_GET
+    else:
+        plen = _in_mask_plen(mask)
+        if plen < 0:
+            return E.EINVAL, None
+        exact = True
+    want_ifp = bool(f["rtm_addrs"] & (RTA_IFP | RTA_IFA))
+
+    def report(rt: Any) -> bytes:
+        return in_rmx.in_rt_msg(k, rt, rtype, with_ifp=want_ifp,
+                                rtm_flags=rt.rt_flags | RTF_DONE, rtm_pid=f["rtm_pid"],
+                                rtm_seq=f["rtm_seq"], rtm_errno=0, rtm_fmask=f["rtm_fmask"],
+                                rtm_inits=f["rtm_inits"])
+
+    if rtype == RTM_ADD:
+        gw = addrs.get(RTAX_GATEWAY)
+        if gw is None:
+            return E.EINVAL, None
+        err, gateway, ifp, ia = _in_gateway_ifp(k, flags, addr, gw, addrs.get(RTAX_IFP),
+                                                addrs.get(RTAX_IFA))
+        if err:
+            return err, None
+        mtu, _expire = _metrics_in(k, f)
+        err, rt = in_rmx.in_rtrequest(k, RTM_ADD, addr, plen, gateway, flags & ~_IN_OUT_FLAGS,
+                                      ifp, ia, mtu)
+        if err:
+            return err, None
+        f["rtm_index"] = rt.rt_ifp.if_index if rt.rt_ifp is not None else 0
+        return 0, None
+
+    if rtype == RTM_DELETE:
+        err, rt = in_rmx.in_rtrequest(k, RTM_DELETE, addr, plen)
+        if err:
+            return err, None
+        return 0, report(rt)
+
+    rt = in_rmx.in_rtlookup(k, addr, plen) if exact else in_rmx.in_rtalloc(k, addr)
+    if rt is None:
+        return E.ESRCH, None
+    if rtype == RTM_GET:
+        return 0, report(rt)
+    if rtype == RTM_LOCK:
+        inits = f["rtm_inits"]
+        rt.rt_locks = (rt.rt_locks & ~inits) | (f["rtm_rmx"]["rmx_locks"] & inits)
+        return 0, report(rt)
+    # RTM_CHANGE: gateway, interface, the flags of rtm_fmask, the MTU
+    gateway, ifp, ia = None, None, None
+    gw = addrs.get(RTAX_GATEWAY)
+    if gw is not None or addrs.get(RTAX_IFP) is not None or addrs.get(RTAX_IFA) is not None:
+        err, gateway, ifp, ia = _in_gateway_ifp(k, flags | (rt.rt_flags & RTF_GATEWAY),
+                                                rt.rt_dst, gw, addrs.get(RTAX_IFP),
+                                                addrs.get(RTAX_IFA))
+        if err:
+            return err, None
+        if gw is None:
+            gateway = None
+    fmask = f["rtm_fmask"]
+    newflags = (rt.rt_flags & ~fmask) | (flags & fmask)
+    mtu, _expire = _metrics_in(k, f)
+    err, rt = in_rmx.in_rtrequest(k, RTM_CHANGE, rt.rt_dst, rt.rt_prefixlen, gateway,
+                                  newflags & ~_IN_OUT_FLAGS, ifp, ia, mtu)
+    if err:
+        return err, None
+    return 0, report(rt)
+
+
 def _metrics_in(k: "Kernel", f: dict[str, Any]) -> tuple[int, int]:
     """(mtu, expire in time_uptime seconds) the request initializes (rtm_inits)."""
     inits = f["rtm_inits"]
@@ -603,21 +809,31 @@ def _radix_key(rt: Any) -> tuple[bytes, int]:
 
 
 def sysctl_dumpentries(k: "Kernel") -> bytes:
-    """NET_RT_DUMP: an RTM_GET message per route."""
+    """NET_RT_DUMP: an RTM_GET message per route, AF_INET's table before
+    AF_INET6's (rt_tables[] is indexed by address family)."""
     from kernel.net import route
+    out = []
+    if getattr(k, "rt_inet", None) is not None:
+        from kernel.netinet import in_rmx
+        out += [in_rmx.in_rt_msg(k, rt) for rt in in_rmx.in_rt_dump(k)]
     rts = sorted(route.rt_dump(k), key=_radix_key)
-    return b"".join(rt_msg_of(k, RTM_GET, rt, with_ifp=True) for rt in rts)
+    out += [rt_msg_of(k, RTM_GET, rt, with_ifp=True) for rt in rts]
+    return b"".join(out)
 
 
 def sysctl_iflist(k: "Kernel") -> bytes:
     """NET_RT_IFLIST: per interface an RTM_IFINFO (with its link-level sockaddr)
-    and an RTM_NEWADDR per address."""
+    and an RTM_NEWADDR per address: the IPv4 ones, then the IPv6 ones."""
     out = []
-    in6_ifaddrs = None
+    in6_ifaddrs = in_ifaddrs = None
     if getattr(k, "in6", None) is not None:
         from kernel.netinet6.in6 import in6_ifaddrs
+    if getattr(k, "inet", None) is not None:
+        from kernel.netinet.in_ import in_ifaddrs
     for ifp in list(k.ifnet):
         out.append(if_msg_of(ifp, with_sdl=True))
+        if in_ifaddrs is not None:
+            out.extend(ifa_msg_in(ia, RTM_NEWADDR) for ia in in_ifaddrs(k, ifp))
         if in6_ifaddrs is not None:
             out.extend(ifa_msg_of(ia, RTM_NEWADDR) for ia in in6_ifaddrs(k, ifp))
     return b"".join(out)
@@ -654,5 +870,6 @@ def sysctl_llinfo(k: "Kernel") -> bytes:
 
 
 __all__ = ["rts_init", "route_output", "rt_dispatch", "rt_missmsg", "rt_newaddrmsg",
+           "rt_missmsg_in", "rt_newaddrmsg_in", "ifa_msg_in",
            "rt_ifmsg", "sysctl_dumpentries", "sysctl_iflist", "sysctl_llinfo", "rtsstat",
            "sdl_of", "if_data_of", "RTF_LLDATA"]

@@ -552,7 +552,8 @@ def arp_rt_output(k: "Kernel", f: dict, addrs: dict) -> int:
         return E.EOPNOTSUPP
     raw = addrs.get(RTAX_DST)
     try:
-        dst = sockaddr_in.unpack(raw) if isinstance(raw, (bytes, bytearray)) else None
+        dst = raw if isinstance(raw, sockaddr_in) else (
+            sockaddr_in.unpack(raw) if isinstance(raw, (bytes, bytearray)) else None)
     except ValueError:
         dst = None
     if dst is None:

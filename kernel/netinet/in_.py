@@ -16,7 +16,9 @@ address of a multicast interface (RFC 1112 4: "membership ... is
 permanent") and announces the address with a gratuitous ARP request.
 ``in_purgeaddr`` undoes all of that; the interface route of a subnet that
 another address of the interface still has moves to that address
-(``in_scrubprefix``).
+(``in_scrubprefix``).  The listeners in ``k.inet.in_addr_listeners`` (the
+routing socket) hear of each address added or changed (RTM_NEWADDR) and
+removed (RTM_DELADDR) as ``fn(k, cmd, ia)``.
 
 Lookups the rest of netinet uses: ``in_localip`` (one of our addresses),
 ``ifa_ifwithaddr`` (ours or one of our broadcast addresses),
@@ -41,7 +43,8 @@ from kernel.wire.in_ import (INADDR_ALLHOSTS_GROUP, INADDR_ANY, INADDR_BROADCAST
 from kernel.wire.in_var import (SIOCAIFADDR, SIOCDIFADDR, SIOCGIFADDR, SIOCGIFBRDADDR,
                                 SIOCGIFDSTADDR, SIOCGIFNETMASK, in_aliasreq, in_ifreq)
 from kernel.wire.net_if import IFF, IFT
-from kernel.wire.route import RTF_HOST, RTF_LOCAL, RTF_STATIC, RTM_ADD, RTM_DELETE, sockaddr_dl
+from kernel.wire.route import (RTF_HOST, RTF_LOCAL, RTF_STATIC, RTM_ADD, RTM_DELADDR,
+                               RTM_DELETE, RTM_NEWADDR, sockaddr_dl)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
@@ -61,6 +64,13 @@ class in_state:
         self.in_ifaddrhead: list[in_ifaddr] = []             # all addresses, in order added
         self.in_ifaddrhash: dict[bytes, list[in_ifaddr]] = {}  # INADDR_HASH
         self.in_multihead: dict[tuple[int, bytes], in_multi] = {}
+        self.in_addr_listeners: list[Any] = []               # fn(k, RTM_NEWADDR|DELADDR, ia)
+
+
+def in_addr_notify(k: "Kernel", cmd: int, ia: in_ifaddr) -> None:
+    """Tell the listeners (rtsock's rt_newaddrmsg) an address came or went."""
+    for fn in list(k.inet.in_addr_listeners):
+        fn(k, cmd, ia)
 
 
 def in_init(k: "Kernel") -> None:
@@ -334,7 +344,9 @@ def in_aifaddr(ifp: Any, addr: bytes, plen: Optional[int] = None,
             ia.in_setmask(plen)
     if ifp.if_flags & _IFF_POINTOPOINT:
         ia.ia_dstaddr = bytes(dstaddr)
-    return in_ifinit(ifp, ia, new, broadaddr if ifp.if_flags & _IFF_BROADCAST else None)
+    err = in_ifinit(ifp, ia, new, broadaddr if ifp.if_flags & _IFF_BROADCAST else None)
+    in_addr_notify(k, RTM_NEWADDR, ia)
+    return err
 
 
 def in_ifinit(ifp: Any, ia: in_ifaddr, new: bool, broadaddr: Optional[bytes] = None) -> int:
@@ -348,8 +360,8 @@ def in_ifinit(ifp: Any, ia: in_ifaddr, new: bool, broadaddr: Optional[bytes] = N
     if ifp.if_flags & _IFF_BROADCAST:
         if broadaddr is not None:
             ia.ia_broadaddr = bytes(broadaddr)
-        elif ia.ia_subnetmask in (0xFFFFFFFF, IN_RFC3021_MASK):
-            ia.ia_broadaddr = INADDR_BROADCAST
+        elif ia.ia_subnetmask == IN_RFC3021_MASK:
+            ia.ia_broadaddr = INADDR_BROADCAST    # a /31 has none (RFC 3021 2.2)
         else:
             # RFC 919 / RFC 922: the host part all ones
             ia.ia_broadaddr = (ia.ia_subnet | (~ia.ia_subnetmask & 0xFFFFFFFF)).to_bytes(4, "big")
@@ -387,6 +399,7 @@ def in_purgeaddr(ia: in_ifaddr) -> None:
         if_ether.arp_ifscrub(ifp, ia)
     if IFP_TO_IA(ifp) is None:
         in_leavegroup(ifp, INADDR_ALLHOSTS_GROUP)
+    in_addr_notify(k, RTM_DELADDR, ia)
 
 
 def in_purgeif(ifp: Any) -> None:
@@ -448,6 +461,8 @@ def in_control(k: "Kernel", cmd: int, data: Any, ifp: Any = None, td: Any = None
     mine = in_ifaddrs(k, ifp)
     ia = next((o for o in mine if o.ia_addr == want), None)
     if cmd == SIOCDIFADDR:
+        if ia is None and want == INADDR_ANY and mine:
+            ia = mine[0]        # no address named: the first one (ifconfig em0 inet NEW)
         if ia is None:
             return E.EADDRNOTAVAIL
         in_purgeaddr(ia)
@@ -475,4 +490,4 @@ __all__ = ["in_init", "in_loattach", "in_localip", "in_ifaddrs", "IFP_TO_IA", "i
            "ifa_ifwithdstaddr", "ifa_ifwithnet", "ifaof_ifpforaddr", "in_broadcast",
            "in_canforward", "in_localaddr", "inm_lookup", "in_addmulti", "in_delmulti",
            "in_leavegroup", "in_aifaddr", "in_ifinit", "in_purgeaddr", "in_purgeif",
-           "in_control", "in_addprefix", "in_scrubprefix"]
+           "in_control", "in_addprefix", "in_scrubprefix", "in_addr_notify"]

@@ -18,9 +18,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.kern import uipc_domain as ud
-from kernel.netinet import ip_icmp, raw_ip, udp_usrreq
+from kernel.netinet import in_gif, ip_icmp, raw_ip, udp_usrreq
 from kernel.wire.in_ import AF_INET
-from kernel.wire.ip6 import IPPROTO_ICMP, IPPROTO_RAW, IPPROTO_UDP
+from kernel.wire.ip6 import IPPROTO_ICMP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_RAW, IPPROTO_UDP
 from kernel.wire.socket import SOCK_DGRAM, SOCK_RAW
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +35,11 @@ INETSW: list[tuple[int, int, Any, Any, Any, Any]] = [
     (SOCK_RAW, IPPROTO_RAW, raw_ip.rip_input, raw_ip.rip_ctlinput, raw_ip.rip_ctloutput,
      raw_ip.rip_usrreqs),
     (SOCK_RAW, IPPROTO_ICMP, ip_icmp.icmp_input, None, raw_ip.rip_ctloutput,
+     raw_ip.rip_usrreqs),
+    # tunnels (encap4_input): gif(4) claims what its endpoints match, raw sockets the rest
+    (SOCK_RAW, IPPROTO_IPV4, in_gif.in_gif_input, None, raw_ip.rip_ctloutput,
+     raw_ip.rip_usrreqs),
+    (SOCK_RAW, IPPROTO_IPV6, in_gif.in_gif_input, None, raw_ip.rip_ctloutput,
      raw_ip.rip_usrreqs),
     # the raw wildcard: any other protocol
     (SOCK_RAW, 0, raw_ip.rip_input, raw_ip.rip_ctlinput, raw_ip.rip_ctloutput,

@@ -10,7 +10,9 @@ a 4-byte ``rt_dst``); route.py's ``_rt_remove``/``rt_changed`` serve both
 tables.
 
 ``in_rtrequest(k, RTM_ADD | RTM_DELETE | RTM_CHANGE, ...)`` changes the
-table (EEXIST, ESRCH, EINVAL, ENETUNREACH as in BSD); ``in_rtalloc(k, dst)``
+table (EEXIST, ESRCH, EINVAL, ENETUNREACH as in BSD) and tells the
+listeners in ``k.rt_inet.rt_listeners`` — the routing socket — with
+``fn(k, rtm_type, rt, error)`` (BSD's ``rt_missmsg``); ``in_rtalloc(k, dst)``
 is the longest-prefix lookup.  The routes in.c installs are interface routes
 (gateway ``link#N``), host routes of our own addresses through lo0
 (``RTF_LOCAL``) and, on a point-to-point link, the host route to the peer.
@@ -76,6 +78,7 @@ class rtable_in:
         self.rt_cache: dict[bytes, Optional[rtentry_in]] = {}
         self.rt_gen = 0                                         # bumped on every change
         self.rt_count = 0
+        self.rt_listeners: list[Any] = []                       # fn(k, rtm_type, rt, error)
 
     def __len__(self) -> int:
         return self.rt_count
@@ -88,6 +91,12 @@ def in_rtable_init(k: Any) -> None:
     k.rt_inet = rtable_in()
     SYSCTL_PROC(k, "net.route.inet.dump", CTLTYPE_STRUCT, lambda: sysctl_dump_inet(k),
                 descr="The IPv4 routing table as RTM_GET messages (NET_RT_DUMP, AF_INET)")
+
+
+def in_rt_missmsg(k: Any, rtm_type: int, rt: rtentry_in, error: int = 0) -> None:
+    """Tell the listeners (the routing socket) about a change (``rt_missmsg``)."""
+    for fn in list(k.rt_inet.rt_listeners):
+        fn(k, rtm_type, rt, error)
 
 
 # -- lookup ----------------------------------------------------------------------------------
@@ -167,12 +176,14 @@ def in_rtrequest(k: Any, req: int, dst: bytes, prefixlen: int = 32, gateway: Any
         tbl[key] = rt
         t.rt_count += 1
         _changed(t)
+        in_rt_missmsg(k, RTM_ADD, rt)
         return 0, rt
 
     if req == RTM_DELETE:
         if old is None:
             return errno.ESRCH, None
         _remove(t, old)
+        in_rt_missmsg(k, RTM_DELETE, old)
         return 0, old
 
     if req == RTM_CHANGE:
@@ -189,6 +200,7 @@ def in_rtrequest(k: Any, req: int, dst: bytes, prefixlen: int = 32, gateway: Any
         if mtu:
             old.rt_mtu = mtu
         _changed(t)
+        in_rt_missmsg(k, RTM_CHANGE, old)
         return 0, old
 
     return errno.EOPNOTSUPP, None
@@ -200,6 +212,7 @@ def in_rt_delete_if(k: Any, match: Any) -> int:
     gone = [rt for rt in in_rt_dump(k) if match(rt)]
     for rt in gone:
         _remove(k.rt_inet, rt)
+        in_rt_missmsg(k, RTM_DELETE, rt)
     return len(gone)
 
 
@@ -213,9 +226,12 @@ def in_rt_dump(k: Any) -> list[rtentry_in]:
     return out
 
 
-def in_rt_msg(k: Any, rt: rtentry_in, rtm_type: int = RTM_GET) -> bytes:
+def in_rt_msg(k: Any, rt: rtentry_in, rtm_type: int = RTM_GET, with_ifp: bool = True,
+              **fields: Any) -> bytes:
     """A routing message describing ``rt``: destination, gateway, netmask (not
-    for a host route), interface and its address (rt_msg2)."""
+    for a host route) and, ``with_ifp``, the interface and its address
+    (rt_msg2); ``fields`` are more ``rt_msghdr`` fields (``rtm_flags``,
+    ``rtm_seq``, ``rtm_pid`` ...)."""
     addrs: dict[int, Any] = {RTAX_DST: sockaddr_in(rt.rt_dst)}
     gw = rt.rt_gateway
     if isinstance(gw, bytes) and len(gw) == 4:
@@ -227,17 +243,20 @@ def in_rt_msg(k: Any, rt: rtentry_in, rtm_type: int = RTM_GET) -> bytes:
     if rt.rt_prefixlen != 32:
         addrs[RTAX_NETMASK] = sockaddr_in(rt.rt_mask)
     ifp = rt.rt_ifp
-    if ifp is not None:
+    if with_ifp and ifp is not None:
         addrs[RTAX_IFP] = sockaddr_dl(ifp.if_index, int(ifp.if_type), ifp.if_xname,
                                       bytes(ifp.if_addr or b""))
-    if rt.rt_ifa is not None:
+    if with_ifp and rt.rt_ifa is not None:
         addrs[RTAX_IFA] = sockaddr_in(rt.rt_ifa.ia_addr)
     mtu = rt.rt_mtu or (ifp.if_mtu if ifp is not None else 0)
-    rmx = dict(rmx_locks=0, rmx_mtu=mtu & 0xFFFFFFFF, rmx_hopcount=0, rmx_expire=0,
-               rmx_recvpipe=0, rmx_sendpipe=0, rmx_ssthresh=0, rmx_rtt=0, rmx_rttvar=0,
+    rmx = dict(rmx_locks=rt.rt_locks & 0xFFFFFFFF, rmx_mtu=mtu & 0xFFFFFFFF,
+               rmx_hopcount=rt.rt_hopcount & 0xFFFFFFFF, rmx_expire=0, rmx_recvpipe=0,
+               rmx_sendpipe=0, rmx_ssthresh=0, rmx_rtt=0, rmx_rttvar=0,
                rmx_pksent=rt.rt_use & 0xFFFFFFFF, rmx_filler=[RT_WEIGHT_DEFAULT, 0, 0, 0])
-    return rt_msg_build(rtm_type, addrs, rtm_flags=rt.rt_flags,
-                        rtm_index=ifp.if_index if ifp is not None else 0, rtm_rmx=rmx)
+    fields.setdefault("rtm_flags", rt.rt_flags)
+    fields.setdefault("rtm_index", ifp.if_index if ifp is not None else 0)
+    fields.setdefault("rtm_rmx", rmx)
+    return rt_msg_build(rtm_type, addrs, **fields)
 
 
 def sysctl_dump_inet(k: Any) -> bytes:
@@ -246,5 +265,5 @@ def sysctl_dump_inet(k: Any) -> bytes:
 
 
 __all__ = ["rtentry_in", "route_in", "rtable_in", "in_rtable_init", "in_rtalloc", "in_rtlookup",
-           "in_rtrequest", "in_rt_delete_if", "in_rt_dump", "in_rt_msg", "sysctl_dump_inet",
-           "RTM_ADD", "RTM_DELETE", "RTM_CHANGE"]
+           "in_rtrequest", "in_rt_missmsg", "in_rt_delete_if", "in_rt_dump", "in_rt_msg",
+           "sysctl_dump_inet", "RTM_ADD", "RTM_DELETE", "RTM_CHANGE"]

@@ -322,6 +322,9 @@ def in6_update_ifa(ifp: Any, ifra: Any, ia: Optional[in6_ifaddr] = None, flags: 
         return bsd_errno.EINVAL
     else:
         plen = ia.ia_prefixlen
+    if ifra.ifra_dstaddr is not None and ifp.if_flags & IFF.POINTOPOINT and plen != 128:
+        nd6.nd6_log(k, "in6_update_ifa: prefixlen should be 128 when dstaddr is specified\n")
+        return bsd_errno.EINVAL
     lt = copy.copy(ifra.ifra_lifetime) if ifra.ifra_lifetime is not None else in6_addrlifetime()
     if lt.ia6t_pltime > lt.ia6t_vltime:
         return bsd_errno.EINVAL                 # lifetime consistency
@@ -373,6 +376,12 @@ def in6_update_ifa(ifp: Any, ifra: Any, ia: Optional[in6_ifaddr] = None, flags: 
         # addresses get theirs from the Prefix Information's L flag.)
         in6_ifroute_add(ifp, ia.ia_addr, plen, ia)
         ia.ifa_flags |= IFA_ROUTE
+    elif plen == 128 and ia.ia_dstaddr is not None and ifp.if_flags & IFF.POINTOPOINT \
+            and not ia.ifa_flags & IFA_ROUTE:
+        # KAME: "If a new destination address is specified for a point-to-point
+        # interface, install a route to the destination as an interface direct route."
+        in6_ifroute_add(ifp, ia.ia_dstaddr, 128, ia)
+        ia.ifa_flags |= IFA_ROUTE
     if hostIsNew:
         in6_newaddrmsg(ia, RTM_NEWADDR)
     if hostIsNew and ia.ia6_flags & IN6_IFF_TENTATIVE:
@@ -395,7 +404,11 @@ def in6_purgeaddr(ia: in6_ifaddr) -> None:
     nd6_nbr.nd6_dad_stop(ia)
     _localroute(ia, False)
     if ia.ifa_flags & IFA_ROUTE:
-        in6_ifroute_del(ifp, ia.ia_addr, ia.ia_prefixlen)
+        if ia.ia_prefixlen == 128 and ia.ia_dstaddr is not None \
+                and ifp.if_flags & IFF.POINTOPOINT:
+            in6_ifroute_del(ifp, ia.ia_dstaddr, 128)        # the peer's host route
+        else:
+            in6_ifroute_del(ifp, ia.ia_addr, ia.ia_prefixlen)
         ia.ifa_flags &= ~IFA_ROUTE
     for g in _groups_of(ia):
         in6_leavegroup(ifp, g)

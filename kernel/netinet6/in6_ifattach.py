@@ -13,9 +13,14 @@ it, after a random delay).  The loopback interface gets ``::1`` and
 time the interface comes up, and adds a link-local address only when
 ``ND6_IFF_AUTO_LINKLOCAL`` is set, IPv6 is not disabled on the interface and
 it has no link-local address yet.
+
+An interface without an IEEE 802 address (a gif tunnel) borrows the
+identifier of another interface, or makes one from the host name, as KAME's
+``get_ifid`` does.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Optional
 
 from kernel.netinet6.in6_var import IN6_IFAUPDATE_DADDELAY
@@ -40,6 +45,12 @@ def in6_eui64(mac: bytes) -> bytes:
 def in6_get_hw_ifid(ifp: Any) -> Optional[bytes]:
     """The interface identifier from the hardware address, or None when the
     interface has none usable (not IEEE 802, all zeros, a group address)."""
+    if ifp.if_type == IFT.GIF:
+        # KAME: "RFC2893 says: 'SHOULD use IPv4 address as ifid source'.
+        # however, IPv4 address is not very suitable as unique identifier
+        # source (can be renumbered).  we don't do this."  (RFC 4213 3.7 says
+        # the same as RFC 2893.)  A gif borrows another interface's identifier.
+        return None
     if ifp.if_type != IFT.ETHER:
         return None
     mac = bytes(ifp.if_addr or b"")
@@ -48,9 +59,22 @@ def in6_get_hw_ifid(ifp: Any) -> Optional[bytes]:
     return in6_eui64(mac)
 
 
+def in6_get_rand_ifid(k: Any) -> Optional[bytes]:
+    """KAME get_rand_ifid: an identifier from the MD5 digest of the host name
+    (at least three letters), universal/local bit "local", group bit clear,
+    then the modified EUI-64 inversion (RFC 4291 appendix A)."""
+    name = (getattr(k, "hostname", "") or "").encode()
+    if len(name) < 3:
+        return None
+    d = bytearray(hashlib.md5(name).digest()[:8])
+    d[0] = (d[0] & ~EUI64_GBIT | EUI64_UBIT) ^ EUI64_UBIT
+    return bytes(d)
+
+
 def in6_get_ifid(ifp: Any, altifp: Any = None) -> Optional[bytes]:
     """An interface identifier for ``ifp``: its own hardware one, else
-    ``altifp``'s, else any other interface's (in6_get_ifid)."""
+    ``altifp``'s, else any other interface's, else one from the host name
+    (in6_get_ifid)."""
     ifid = in6_get_hw_ifid(ifp)
     if ifid is not None:
         return ifid
@@ -64,7 +88,7 @@ def in6_get_ifid(ifp: Any, altifp: Any = None) -> Optional[bytes]:
         ifid = in6_get_hw_ifid(other)
         if ifid is not None:
             return ifid
-    return None
+    return in6_get_rand_ifid(ifp.kernel)
 
 
 def in6_ifattach_linklocal(ifp: Any, altifp: Any = None) -> int:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from kernel.netinet6.ip6_var import netinet6_func
 from kernel.wire.in6 import AF_INET6
 from kernel.wire.ip6 import (IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ICMPV6,
-                             IPPROTO_RAW, IPPROTO_ROUTING, IPPROTO_UDP)
+                             IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_RAW, IPPROTO_ROUTING,
+                             IPPROTO_UDP)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
@@ -40,6 +41,11 @@ INET6SW: list[tuple[int, int, int, str, str, str, str]] = [
     (SOCK_RAW, IPPROTO_DSTOPTS, PR_ATOMIC | PR_ADDR, "dest6:dest6_input", "", "", ""),
     (SOCK_RAW, IPPROTO_ROUTING, PR_ATOMIC | PR_ADDR, "route6:route6_input", "", "", ""),
     (SOCK_RAW, IPPROTO_FRAGMENT, PR_ATOMIC | PR_ADDR, "frag6:frag6_input", "", "", ""),
+    # tunnels (encap6_input): gif(4) claims what its endpoints match, raw sockets the rest
+    (SOCK_RAW, IPPROTO_IPV6, PR_ATOMIC | PR_ADDR, "in6_gif:in6_gif_input", "",
+     "raw_ip6:rip6_ctloutput", "raw_ip6:rip6_usrreqs"),
+    (SOCK_RAW, IPPROTO_IPV4, PR_ATOMIC | PR_ADDR, "in6_gif:in6_gif_input", "",
+     "raw_ip6:rip6_ctloutput", "raw_ip6:rip6_usrreqs"),
     # the raw wildcard: any other protocol
     (SOCK_RAW, 0, PR_ATOMIC | PR_ADDR, "raw_ip6:rip6_input", "raw_ip6:rip6_ctlinput",
      "raw_ip6:rip6_ctloutput", "raw_ip6:rip6_usrreqs"),

@@ -243,3 +243,11 @@ class in6_ndifreq:
 
     ifname: str = ""
     ifindex: int = 0
+
+
+# Tunnel endpoints of gif(4) over IPv6 (``ifconfig gif0 tunnel 2001:db8::1 2001:db8::2``):
+# SIOCSIFPHYADDR_IN6 takes an ``in6_aliasreq`` (ifra_addr: local, ifra_dstaddr:
+# remote), the others an ``in6_ifreq`` whose ``ifr_addr`` the answer fills.
+SIOCSIFPHYADDR_IN6 = _IOW("i", 62, SIZEOF_IN6_ALIASREQ)     # 0x8088693e
+SIOCGIFPSRCADDR_IN6 = _IOWR("i", 63, SIZEOF_IN6_IFREQ)      # 0xc120693f
+SIOCGIFPDSTADDR_IN6 = _IOWR("i", 64, SIZEOF_IN6_IFREQ)      # 0xc1206940

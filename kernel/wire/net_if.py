@@ -151,3 +151,14 @@ class ifgroupreq:
 LINK_STATE_UNKNOWN = 0
 LINK_STATE_DOWN = 1
 LINK_STATE_UP = 2
+
+
+@dataclass
+class if_clonereq:
+    """``struct if_clonereq`` (SIOCIFGCLONERS, ``ifconfig -C``): ``ifcr_count``
+    is how many names the caller has room for (0: only ask the total);
+    the kernel fills ``ifcr_total`` and up to ``ifcr_count`` names."""
+
+    ifcr_total: int = 0
+    ifcr_count: int = 0
+    ifcr_buffer: list[str] = field(default_factory=list)

@@ -1,7 +1,8 @@
 """<net/route.h> and <net/if_dl.h>: route flags, routing messages, link sockaddrs.
 
-Shared by the kernel (``kernel/net/route.py``, the routing socket) and
-userland (``route``, ``netstat -rn``, ``ndp``).  Values are FreeBSD's.  The
+Shared by the kernel (``kernel/net/route.py``, ``kernel/netinet/in_rmx.py``,
+the routing socket) and userland (``route``, ``netstat -rn``, ``ndp``,
+``arp``).  Values are FreeBSD's.  The
 routing-socket message header ``struct rt_msghdr`` is declared with
 ``construct`` in the layout of FreeBSD on a 32-bit ``long`` (``u_long`` fields
 are 4 bytes; sockaddrs that follow it are padded to ``sizeof(long)``), in the
@@ -16,6 +17,7 @@ from typing import Any, Union
 import construct as cs
 
 from kernel.wire.in6 import AF_INET6, SIN6_LEN, sockaddr_in6
+from kernel.wire.in_ import AF_INET, sockaddr_in
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -232,7 +234,10 @@ def rt_addrs_unpack(bits: int, data: Buffer, off: int = 0) -> dict[int, Any]:
     """Decode the sockaddrs that follow a routing message header.
 
     Untrusted bytes: raises ValueError (never anything else) on a bad length
-    or family.  Families other than AF_INET6 and AF_LINK come back as bytes."""
+    or family.  AF_INET comes back as ``sockaddr_in``, AF_INET6 as
+    ``sockaddr_in6``, AF_LINK as ``sockaddr_dl`` — a netmask shortened to the
+    bytes that matter (its ``sa_len`` less than the full sockaddr, as BSD's
+    radix masks are) zero-extended; other families as bytes."""
     out: dict[int, Any] = {}
     pos = off
     for i in range(RTAX_MAX):
@@ -252,6 +257,11 @@ def rt_addrs_unpack(bits: int, data: Buffer, off: int = 0) -> dict[int, Any]:
             # a netmask may come shortened: the bytes present, zero-extended
             raw = bytes(data[pos:pos + ln]).ljust(SIN6_LEN, b"\0")
             out[i] = sockaddr_in6(raw[8:24])
+        elif fam == AF_INET:
+            # a netmask may come shortened too: the bytes present, zero-extended
+            raw = bytes(data[pos:pos + min(ln, sockaddr_in.sin_len)]).ljust(
+                sockaddr_in.sin_len, b"\0")
+            out[i] = sockaddr_in(raw[4:8], int.from_bytes(raw[2:4], "big"))
         elif fam == AF_LINK:
             out[i] = sockaddr_dl.unpack(data, pos)
         else:

@@ -40,3 +40,19 @@ SIOCSIFMETRIC = _IOW("i", 24, SIZEOF_IFREQ)      # 0x80206918
 SIOCGIFINDEX = _IOWR("i", 32, SIZEOF_IFREQ)      # 0xc0206920
 SIOCGIFMEDIA = _IOWR("i", 56, SIZEOF_IFMEDIAREQ)  # 0xc0306938
 SIOCGIFGROUP = _IOWR("i", 136, SIZEOF_IFGROUPREQ)  # 0xc0286988
+
+# Cloned interfaces (net/if_clone.c: ``ifconfig gif0 create``, ``ifconfig -C``).
+SIZEOF_IF_CLONEREQ = 16        # amd64: int total, int count, char *buffer
+SIOCIFDESTROY = _IOW("i", 121, SIZEOF_IFREQ)          # 0x80206979
+SIOCIFCREATE = _IOWR("i", 122, SIZEOF_IFREQ)          # 0xc020697a
+SIOCIFCREATE2 = _IOWR("i", 124, SIZEOF_IFREQ)         # 0xc020697c
+SIOCIFGCLONERS = _IOWR("i", 120, SIZEOF_IF_CLONEREQ)  # 0xc0106978
+
+# Tunnel endpoints of gif(4) (``ifconfig gif0 tunnel A B``): SIOCSIFPHYADDR takes
+# a ``struct ifaliasreq`` (kernel/wire/in_var.py ``in_aliasreq``, 16 + 3 * 16),
+# the others a ``struct ifreq`` (``in_ifreq``).  The IPv6 ones are in in6_var.py.
+SIZEOF_IFALIASREQ = 64
+SIOCSIFPHYADDR = _IOW("i", 70, SIZEOF_IFALIASREQ)     # 0x80406946
+SIOCGIFPSRCADDR = _IOWR("i", 71, SIZEOF_IFREQ)        # 0xc0206947
+SIOCGIFPDSTADDR = _IOWR("i", 72, SIZEOF_IFREQ)        # 0xc0206948
+SIOCDIFPHYADDR = _IOW("i", 73, SIZEOF_IFREQ)          # 0x80206949

@@ -6,6 +6,7 @@ from tests.kernel.kern.harness import Host
 from tests.userland.netlab import LL_LEFT, LL_RIGHT, SEC, index, pair, up
 
 LO0 = ("lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384\n"
+       "\tinet 127.0.0.1 netmask 0xff000000\n"
        "\tinet6 ::1 prefixlen 128\n"
        "\tinet6 fe80::1%lo0 prefixlen 64 scopeid 0x{lo:x}\n"
        "\tgroups: lo\n"

@@ -133,8 +133,11 @@ def test_netstat_rn_and_r():
     lab = _lab()
     lab.run_command("left", f"route add -inet6 default {LL_RIGHT}%em0")
     lo, em = index(lab, "left", "lo0"), index(lab, "left", "em0")
+    inet = ("Routing tables\n\nInternet:\n"
+            "Destination        Gateway            Flags     Netif Expire\n"
+            f"127.0.0.1          link#{lo}             UH          lo0\n")
     assert lab.run_command("left", "netstat -rn") == (0, (
-        "Routing tables\n\nInternet6:\n" + RT_HEADER +
+        inet + "\nInternet6:\n" + RT_HEADER +
         f"default                           {LL_RIGHT}%em0        UGS         em0\n"
         f"::1                               link#{lo}                        UHS         lo0\n"
         f"2001:db8:12::/64                  link#{em}                        U           em0\n"
@@ -144,12 +147,13 @@ def test_netstat_rn_and_r():
         f"fe80::%lo0/64                     link#{lo}                        U           lo0\n"
         f"fe80::1%lo0                       link#{lo}                        UHS         lo0\n"))
     assert (em, lo) == (1, 2)           # the radix walk orders fe80:: routes by embedded zone
-    assert lab.run_command("left", "netstat -rn -f inet6") == lab.run_command("left",
-                                                                            "netstat -rn")
-    assert lab.run_command("left", "netstat -rn -f inet") == (0, "Routing tables\n")
+    both = lab.run_command("left", "netstat -rn")[1]
+    assert lab.run_command("left", "netstat -rn -f inet6") == (
+        0, "Routing tables\n" + both[len(inet):])
+    assert lab.run_command("left", "netstat -rn -f inet") == (0, inet)
     out = lab.run_command("left", "netstat -r")[1].splitlines()
-    assert out[3] == "Destination        Gateway            Flags     Netif Expire"
-    assert out[4] == "default            fe80::ff:fe00:1202 UGS         em0"
+    assert out[7] == "Destination        Gateway            Flags     Netif Expire"
+    assert out[8] == "default            fe80::ff:fe00:1202 UGS         em0"
 
 
 def test_netstat_i():
@@ -168,6 +172,7 @@ def test_netstat_i():
         "em0       - fe80::%em0/64 fe80::ff:fe00:120        0     -     -        0     -     -\n"
         "em0       - 2001:db8:12:: 2001:db8:12::1           0     -     -        0     -     -\n"
         + lo0_link +
+        "lo0       - 127.0.0.0/8   127.0.0.1                0     -     -        0     -     -\n"
         "lo0       - ::1/128       ::1                      0     -     -        0     -     -\n"
         "lo0       - fe80::%lo0/64 fe80::1%lo0              0     -     -        0     -     -\n"))
     assert d.ifi_ipackets > 0 and d.ifi_opackets > 0

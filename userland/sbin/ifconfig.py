@@ -1,8 +1,12 @@
 """ifconfig(8): configure network interface parameters (sbin/ifconfig: ifconfig.c,
-af_link.c, af_inet6.c, af_nd6.c, ifmedia.c, ifgroup.c).
+af_link.c, af_inet.c, af_inet6.c, af_nd6.c, ifmedia.c, ifgroup.c).
 
 ``ifconfig`` / ``ifconfig -a`` show every interface, ``ifconfig em0`` one,
-``ifconfig -l`` lists the names; ``ifconfig em0 inet6 2001:db8::1 prefixlen
+``ifconfig -l`` lists the names; ``ifconfig em0 inet 192.0.2.1/24``,
+``ifconfig em0 inet 192.0.2.1 netmask 255.255.255.0 [broadcast B]
+[alias|-alias|delete]`` (SIOCAIFADDR / SIOCDIFADDR on an AF_INET socket;
+without ``alias`` the new address replaces the interface's first one, as
+FreeBSD's does), ``ifconfig em0 inet6 2001:db8::1 prefixlen
 64 [alias|-alias|delete]``, ``up``, ``down``, ``mtu N``, ``metric N``,
 ``promisc``, ``inet6 [-]ifdisabled``, ``inet6 [-]accept_rtadv`` and the other
 ND flags, address flags (``anycast``, ``tentative``, ``deprecated``,
@@ -15,13 +19,15 @@ addresses comes from getifaddrs(3).  The status looks as FreeBSD's:
 
     em0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
     \tether 02:00:00:00:12:01
+    \tinet 192.0.2.1 netmask 0xffffff00 broadcast 192.0.2.255
     \tinet6 fe80::ff:fe00:1201%em0 prefixlen 64 scopeid 0x2
     \tmedia: Ethernet autoselect (1000baseT <full-duplex>)
     \tstatus: active
     \tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>
 
-kamebox has no IPv4: the address family is ``inet6`` unless another is
-named, and ``inet`` cannot be opened.
+The address family is ``inet`` unless another is named (FreeBSD's default),
+so an IPv6 address needs ``inet6``.  Unlike FreeBSD, lines end without the
+trailing blank af_inet.c and af_inet6.c leave after the last word.
 """
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ from typing import Any, Callable, Optional
 
 from kernel.wire.errno import EADDRNOTAVAIL, ENXIO, EPERM
 from kernel.wire.in6 import IN6_IS_ADDR_LINKLOCAL, sockaddr_in6
+from kernel.wire.in_ import inet_aton, inet_ntop4, sockaddr_in
+from kernel.wire.in_var import SIOCAIFADDR, SIOCDIFADDR, in_aliasreq, in_ifreq
 from kernel.wire.in6_var import (IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED,
                                  IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_PREFER_SOURCE,
                                  IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, ND6_IFF_ACCEPT_RTADV,
@@ -47,6 +55,7 @@ from kernel.wire.sockio import (SIOCGIFFLAGS, SIOCGIFGROUP, SIOCGIFMEDIA, SIOCGI
                                 SIOCGIFMTU, SIOCSIFFLAGS, SIOCSIFMETRIC, SIOCSIFMTU)
 from userland import libc
 from userland.libc import stderr
+from userland.sbin import ifconfig_ifclone, ifconfig_tunnel
 
 AF_INET = 2
 AF_INET6 = 28
@@ -112,6 +121,10 @@ class Ifconfig:
         self.vltime = ND6_INFINITE_LIFETIME
         self.pltime = ND6_INFINITE_LIFETIME
         self.s = -1
+        self.af = AF_INET6                  # the family the addresses are of
+        # af_inet.c's sintab: ridreq.ifr_addr, addreq.ifra_addr, ifra_mask, ifra_broadaddr
+        self.sin: dict[int, Optional[sockaddr_in]] = {RIDADDR: None, ADDR: None, MASK: None,
+                                                      DSTADDR: None}
 
     # -- errors ------------------------------------------------------------------------------
     def Perror(self, cmd: str) -> None:
@@ -143,6 +156,7 @@ class Ifconfig:
         except OSError:
             pass
         libc.printf("%s\n", out)
+        ifconfig_tunnel.tunnel_status(self)         # tunnel_status(s): gif(4) endpoints
         for ent in ents:
             fam = self._family(ent.ifa_addr)
             if fam is None:
@@ -150,6 +164,8 @@ class Ifconfig:
             if allfamilies or af == fam or (af == AF_LINK and fam == AF_LINK):
                 if fam == AF_LINK:
                     self.link_status(ent)
+                elif fam == AF_INET:
+                    self.in_status(ent)
                 elif fam == AF_INET6:
                     self.in6_status(ent)
         if allfamilies:
@@ -165,7 +181,26 @@ class Ifconfig:
             return AF_LINK
         if isinstance(sa, sockaddr_in6):
             return AF_INET6
+        if isinstance(sa, sockaddr_in):
+            return AF_INET
         return None
+
+    @staticmethod
+    def in_status(ifa: Any) -> None:
+        """af_inet.c in_status: ``inet A [--> P] netmask 0x... [broadcast B]``."""
+        null = sockaddr_in()
+        sin = ifa.ifa_addr
+        line = "\tinet %s " % inet_ntop4(sin.sin_addr)
+        if ifa.ifa_flags & IFF.POINTOPOINT:
+            dst = ifa.ifa_dstaddr if isinstance(ifa.ifa_dstaddr, sockaddr_in) else null
+            line += "--> %s " % inet_ntop4(dst.sin_addr)
+        mask = ifa.ifa_netmask if isinstance(ifa.ifa_netmask, sockaddr_in) else null
+        line += "netmask 0x%x " % int.from_bytes(mask.sin_addr, "big")
+        if ifa.ifa_flags & IFF.BROADCAST:
+            brd = ifa.ifa_dstaddr
+            if isinstance(brd, sockaddr_in) and brd.sin_addr != null.sin_addr:
+                line += "broadcast %s" % inet_ntop4(brd.sin_addr)
+        libc.printf("%s\n", line.rstrip(" "))
 
     def link_status(self, ifa: Any) -> None:
         """af_link.c: ``ether`` for an Ethernet address, ``lladdr`` for others."""
@@ -420,13 +455,22 @@ class Ifconfig:
         else:
             self.addr = sa
 
+    def getaddr(self, addr: str, which: int) -> None:
+        """afp->af_getaddr of the family the command is about."""
+        if self.af == AF_INET:
+            self.in_getaddr(addr, which)
+        else:
+            self.in6_getaddr(addr, which)
+
     def setifaddr(self, addr: str) -> None:
         self.setaddr += 1
         if self.doalias == 0:
             self.clearaddr = 1
-        self.in6_getaddr(addr, ADDR if self.doalias >= 0 else RIDADDR)
+        self.getaddr(addr, ADDR if self.doalias >= 0 else RIDADDR)
 
     def notealias(self, param: int) -> None:
+        if self.setaddr and self.doalias == 0 and param < 0:
+            self.sin[RIDADDR] = self.sin[ADDR]     # "ifconfig em0 inet A -alias": delete A
         self.doalias = param
         if param < 0:
             self.clearaddr = 1
@@ -470,6 +514,7 @@ class Ifconfig:
         c["mtu"] = (1, self.setifmtu)
         c["metric"] = (1, self.setifmetric)
         c["netmask"] = (1, self._netmask)
+        c["broadcast"] = (1, self._broadcast)
         c["prefixlen"] = (1, self._prefixlen)
         for name, value in (("anycast", IN6_IFF_ANYCAST), ("tentative", IN6_IFF_TENTATIVE),
                             ("-tentative", -IN6_IFF_TENTATIVE),
@@ -492,15 +537,57 @@ class Ifconfig:
         c["pltime"] = (1, lambda v: self.setip6lifetime("pltime", v))
         c["vltime"] = (1, lambda v: self.setip6lifetime("vltime", v))
         c["eui64"] = (0, self.setip6eui64)
+        c.update(ifconfig_ifclone.commands(self))   # create, destroy (ifclone.c)
+        c.update(ifconfig_tunnel.commands(self))    # tunnel, deletetunnel
         return c
 
     def _prefixlen(self, v: str) -> None:
-        self.in6_getprefix(v, MASK)
+        if self.af == AF_INET6:          # af_inet.c has no af_getprefix: ignored for inet
+            self.in6_getprefix(v, MASK)
         self.explicit_prefix = True
 
+    def _broadcast(self, v: str) -> None:
+        """``broadcast 192.0.2.255`` (setifbroadaddr)."""
+        if self.af == AF_INET:
+            self.in_getaddr(v, DSTADDR)
+        elif self.af == AF_INET6:
+            self.in6_getaddr(v, DSTADDR)
+
+    def in_getaddr(self, s: str, which: int) -> None:
+        """af_inet.c in_getaddr: a dotted quad (any inet_aton(3) form) or a name
+        of /etc/hosts; for the address, ``/masklen`` sets the netmask too."""
+        shown = s
+        if which == ADDR and "/" in s:
+            s, _, width = s.rpartition("/")
+            errstr = None
+            if not width[:1].isdigit():
+                errstr = "invalid"
+            elif not width.isdigit():
+                errstr = "invalid"
+            elif int(width) > 32:
+                errstr = "too large"
+            if errstr is not None:
+                libc.errx(1, "%s: bad value (width %s)", shown, errstr)
+                return
+            n = int(width)
+            self.sin[MASK] = sockaddr_in(((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF).to_bytes(4, "big"))
+        a = inet_aton(s)
+        if a is None:
+            try:
+                ai = libc.getaddrinfo(s, None, libc.addrinfo(ai_family=AF_INET))
+                a = ai[0].ai_addr.sin_addr
+            except OSError:
+                libc.errx(1, "%s: bad value", s)
+                return
+        self.sin[which] = sockaddr_in(a)
+
     def _netmask(self, v: str) -> None:
-        """``netmask ffff:ffff:ffff:ffff::`` (setifnetmask)."""
+        """``netmask 255.255.255.0`` / ``netmask 0xffffff00`` for inet,
+        ``netmask ffff:ffff:ffff:ffff::`` for inet6 (setifnetmask)."""
         self.setmask += 1
+        if self.af == AF_INET:
+            self.in_getaddr(v, MASK)
+            return
         a = libc.inet_pton(AF_INET6, v)
         if a is None:
             libc.errx(1, "%s: bad value", v)
@@ -510,10 +597,12 @@ class Ifconfig:
 
     def ifconfig(self, args: list[str], af: Optional[int]) -> int:
         """Carry out the parameters after the interface name (ifconfig.c ifconfig())."""
-        fam = af if af is not None else AF_INET6
+        fam = af if af is not None else AF_INET      # af_getbyname("inet")
+        self.af = fam
+        s4 = -1
         if fam != AF_INET6 and fam != AF_LINK:
             try:
-                libc.socket(fam, SOCK_DGRAM, 0)
+                s4 = libc.socket(fam, SOCK_DGRAM, 0)
             except OSError:
                 libc.err(1, "socket(family %u,SOCK_DGRAM", fam)
                 return 1
@@ -531,13 +620,20 @@ class Ifconfig:
                 if fam == AF_LINK:
                     libc.errx(1, "%s: bad value", word)
                     return 1
-                if self.setaddr and self.doalias >= 0 and self.addr is not None:
-                    self.in6_getaddr(word, DSTADDR)            # setifdstaddr
+                if self.setaddr and self.doalias >= 0 and (
+                        self.addr is not None or self.sin[ADDR] is not None):
+                    self.getaddr(word, DSTADDR)                # setifdstaddr
                 else:
                     self.setifaddr(word)
             else:
                 param, fn = ent
-                if param:
+                if param == 2:                       # NEXTARG2: tunnel SRC DST
+                    if i + 2 >= len(args):
+                        libc.errx(1, "'%s' requires 2 arguments", word)
+                        return 1
+                    fn(args[i + 1], args[i + 2])
+                    i += 2
+                elif param:
                     if i + 1 >= len(args):
                         libc.errx(1, "'%s' requires argument", word)
                         return 1
@@ -546,6 +642,13 @@ class Ifconfig:
                 else:
                     fn()
             i += 1
+        if fam == AF_INET:
+            self.in_commit(s4)
+            libc.close(s4)
+            libc.close(self.s)
+            return 0
+        if s4 >= 0:
+            libc.close(s4)
         # in6_postproc: all prefixes are 64 unless told
         if not self.explicit_prefix and self.mask is None:
             self.mask = sockaddr_in6(prefix_mask(64))
@@ -564,6 +667,26 @@ class Ifconfig:
                 self.Perror("ioctl (SIOCAIFADDR)")
         libc.close(self.s)
         return 0
+
+
+    def in_commit(self, s4: int) -> None:
+        """The deferred address change of ifconfig(): SIOCDIFADDR of the address
+        named by ``-alias``/``delete`` (or, to replace it, of the first one:
+        ``ifr_addr`` INADDR_ANY), then SIOCAIFADDR."""
+        if self.clearaddr:
+            rid = self.sin[RIDADDR] if self.doalias < 0 else None
+            try:
+                libc.ioctl(s4, SIOCDIFADDR, in_ifreq(self.name, rid or sockaddr_in()))
+            except OSError as e:
+                if not (e.errno == EADDRNOTAVAIL and self.doalias >= 0):
+                    self.Perror("ioctl (SIOCDIFADDR)")
+        if self.newaddr and (self.setaddr or self.setmask):
+            req = in_aliasreq(self.name, self.sin[ADDR] or sockaddr_in(), self.sin[DSTADDR],
+                              self.sin[MASK])
+            try:
+                libc.ioctl(s4, SIOCAIFADDR, req)
+            except OSError:
+                self.Perror("ioctl (SIOCAIFADDR)")
 
 
 def _atoi(s: str) -> int:
@@ -596,9 +719,12 @@ def usage() -> int:
 def main(argv: list[str]) -> int:
     ic = Ifconfig()
     all_ = downonly = uponly = namesonly = 0
-    opts, args = libc.getopt(argv, "adklmnuvL")
+    clone_flag = 0
+    opts, args = libc.getopt(argv, "aCdklmnuvL")
     for o, _ in opts:
-        if o == "a":
+        if o == "C":
+            clone_flag = 1
+        elif o == "a":
             all_ += 1
         elif o == "d":
             downonly += 1
@@ -620,6 +746,12 @@ def main(argv: list[str]) -> int:
         return usage()
     if uponly and downonly:
         return usage()
+    if clone_flag:
+        # -C must be solitary
+        if all_ or ic.supmedia or uponly or downonly or namesonly or args:
+            return usage()
+        ifconfig_ifclone.list_cloners()
+        return 0
     if not namesonly and not args:
         all_ = 1
     af: Optional[int] = None
@@ -638,10 +770,17 @@ def main(argv: list[str]) -> int:
         ifname = args[0]
         args = args[1:]
         if libc.if_nametoindex(ifname) == 0:
-            if args and args[0] in ("create", "plumb"):
-                libc.errx(1, "SIOCIFCREATE2: Invalid argument")
-            libc.errx(1, "interface %s does not exist", ifname)
-            return 1
+            if not (args and args[0] in ("create", "plumb")):
+                libc.errx(1, "interface %s does not exist", ifname)
+                return 1
+            # "We must special-case the `create' command right here as we would
+            # otherwise fail when trying to find the interface."
+            ic.name = ifname
+            ifconfig_ifclone.clone_create(ic)
+            ifname = ic.name
+            args = args[1:]
+            if not args:
+                return 0
     if args and args[0] in AFS:
         afname = args[0]
         af = AFS[afname]

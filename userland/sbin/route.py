@@ -1,14 +1,19 @@
 """route(8): manually manipulate the routing tables (sbin/route/route.c, FreeBSD 10).
 
-``route add|delete|change|get [-inet6] [-host|-net] DST[/len] [-prefixlen N]
-GATEWAY`` (``default``, ``-interface IF``, ``-ifp IF``, ``-mtu``, ``-expire``,
-``-static``, ``-reject``, ``-blackhole`` ...), ``route monitor`` and
-``route flush``.  route talks to the kernel only through a PF_ROUTE socket:
-it writes an ``rt_msghdr`` with its sockaddrs and, for ``get``, reads the
-answer that carries its pid and sequence number.
+``route add|delete|change|get [-inet|-inet6] [-host|-net] DST[/len]
+[-netmask M] [-prefixlen N] GATEWAY`` (``default``, ``-interface IF``, ``-ifp
+IF``, ``-ifa ADDR``, ``-mtu``, ``-expire``, ``-static``, ``-reject``,
+``-blackhole`` ...), ``route monitor`` and ``route flush [-inet|-inet6]``.
+route talks to the kernel only through a PF_ROUTE socket: it writes an
+``rt_msghdr`` with its sockaddrs and, for ``get``, reads the answer that
+carries its pid and sequence number.
 
-kamebox has no IPv4, so route is built as FreeBSD's is without INET: the
-address family is ``-inet6`` unless ``-link`` is given.
+Built as FreeBSD's is with INET and INET6: the address family is ``-inet``
+unless ``-inet6`` (``-6``) or ``-link`` is given.  An IPv4 destination is
+read as route.c's getaddr does — ``192.0.2.0/24``, ``10/8``, a dotted quad
+whose host part (under its class, inet_lnaof) is zero as a network with the
+mask inet_makenetandmask guesses (``-net`` for any), else a host, else a
+name of /etc/hosts; ``bad address: X`` if none fits.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Any, Optional
 
 from kernel.wire.errno import EADDRINUSE, EBUSY, EEXIST, ENOBUFS, EPERM, ESRCH, strerror
 from kernel.wire.in6 import IN6ADDR_ANY, sockaddr_in6
+from kernel.wire.in_ import INADDR_ANY, in_classlen, inet_aton, inet_ntop4, sockaddr_in
 from kernel.wire.route import (AF_LINK, IF_MSGHDR_LEN, IFA_MSGHDR_LEN, PF_ROUTE,
                                RT_MSGHDR_LEN, RTA_DST, RTA_GATEWAY, RTA_IFP, RTA_NETMASK,
                                RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP,
@@ -30,6 +36,7 @@ from kernel.wire.route import (AF_LINK, IF_MSGHDR_LEN, IFA_MSGHDR_LEN, PF_ROUTE,
                                sockaddr_dl)
 from userland import libc
 
+AF_INET = 2
 AF_INET6 = 28
 SOCK_RAW = 3
 SOCK_DGRAM = 2
@@ -85,6 +92,40 @@ ADDRNAMES = [(1, "DST"), (2, "GATEWAY"), (3, "NETMASK"), (4, "GENMASK"), (5, "IF
              (6, "IFA"), (7, "AUTHOR"), (8, "BRD")]
 
 
+INADDR_NONE = 0xFFFFFFFF
+
+
+def inet_network(text: str) -> int:
+    """inet_network(3): up to four parts (decimal, 0 octal, 0x hex), each at
+    most 255, as a number in host order (``192.0.2`` is 0xc00002);
+    INADDR_NONE if ``text`` is not one."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return INADDR_NONE
+    val = 0
+    for p in parts:
+        base, digits = 10, p
+        if digits[:1] == "0" and len(digits) > 1:
+            base, digits = 8, digits[1:]
+        if digits[:1] in ("x", "X"):
+            base, digits = 16, digits[1:]
+        if digits == "" and base != 8:
+            return INADDR_NONE
+        try:
+            v = int(digits, base) if digits else 0
+        except ValueError:
+            return INADDR_NONE
+        if v > 0xFF:
+            return INADDR_NONE
+        val = (val << 8) | v
+    return val
+
+
+def inet_lnaof(a: bytes) -> int:
+    """inet_lnaof(3): the host part of ``a`` under its class (C for D and E)."""
+    return int.from_bytes(a, "big") & ((1 << (32 - min(in_classlen(a), 24))) - 1)
+
+
 def printb(b: int, bits: list[tuple[int, str]]) -> str:
     """route.c printb: ``<UP,GATEWAY>``, nothing for 0."""
     names = [n for i, n in bits if b & (1 << (i - 1))]
@@ -118,6 +159,16 @@ class Route:
     def routename(self, sa: Any) -> str:
         if sa is None or sa == b"":
             return "default" if not self.nflag else ""
+        if isinstance(sa, sockaddr_in):
+            if sa.sin_addr == INADDR_ANY:
+                return "default"
+            if not self.nflag:
+                try:
+                    host = libc.getnameinfo(sockaddr_in(sa.sin_addr), libc.NI_NAMEREQD)[0]
+                    return self._trimdomain(host)
+                except OSError:
+                    pass
+            return inet_ntop4(sa.sin_addr)
         if isinstance(sa, sockaddr_in6):
             if not self.nflag and sa.sin6_addr == IN6ADDR_ANY:
                 return "default"
@@ -146,6 +197,13 @@ class Route:
         return head if dot and domain and rest == domain else host
 
     def netname(self, sa: Any) -> str:
+        if isinstance(sa, sockaddr_in):
+            i = int.from_bytes(sa.sin_addr, "big")
+            if i == 0:
+                return "default"
+            # no networks(5) database: the number, without its trailing zero bytes
+            n = 1 if i & 0xFFFFFF == 0 else 2 if i & 0xFFFF == 0 else 3 if i & 0xFF == 0 else 4
+            return ".".join(str(b) for b in sa.sin_addr[:n])
         if isinstance(sa, sockaddr_in6):
             try:
                 return libc.getnameinfo(sockaddr_in6(sa.sin6_addr, 0, 0, sa.sin6_scope_id),
@@ -184,13 +242,65 @@ class Route:
     def prefixlen(self, s: str) -> int:
         n = _atoi(s)
         self.rtm_addrs |= RTA_NETMASK
-        if self.af not in (0, AF_INET6):
+        if self.af == 0:
+            self.af = AF_INET
+        if self.af not in (AF_INET, AF_INET6):
             libc.errx(EX_OSERR, "prefixlen not supported in this af")
-        if n < 0 or n > 128:
+        top = 32 if self.af == AF_INET else 128
+        if n < 0 or n > top:
             libc.errx(EX_USAGE, "%s: invalid prefixlen", s)
-        self.so[RTAX_NETMASK] = sockaddr_in6(
-            ((((1 << n) - 1) << (128 - n)) if n else 0).to_bytes(16, "big"))
-        return -1 if n == 128 else n
+        mask = ((((1 << n) - 1) << (top - n)) if n else 0).to_bytes(top // 8, "big")
+        self.so[RTAX_NETMASK] = sockaddr_in(mask) if self.af == AF_INET else sockaddr_in6(mask)
+        return -1 if n == top else n
+
+    def inet_makenetandmask(self, net: int, bits: int) -> None:
+        """route.c inet_makenetandmask: destination ``net`` (its most significant
+        byte first), netmask ``/bits`` or, with none given, the CIDR guess —
+        as many bytes as ``net`` has up to its last nonzero one."""
+        self.rtm_addrs |= RTA_NETMASK
+        if net > 0:
+            while net & 0xFF000000 == 0:         # "MSB of net should be meaningful"
+                net <<= 8
+        if bits == 0 and net != 0:
+            i = next(i for i in range(4) if net & (0xFF << (8 * i)))
+            bits = 32 - i * 8
+        mask = ((0xFFFFFFFF << (32 - min(bits, 32))) & 0xFFFFFFFF) if bits else 0
+        self.so[RTAX_DST] = sockaddr_in(net.to_bytes(4, "big"))
+        self.so[RTAX_NETMASK] = sockaddr_in(mask.to_bytes(4, "big"))
+
+    def inet_getaddr(self, idx: int, s: str, forcenet: bool, forcehost: bool) -> int:
+        """getaddr's AF_INET part: 1 if ``s`` is a host address."""
+        if "/" in s and idx == RTAX_DST:
+            q, _, bits = s.partition("/")
+            val = inet_network(q)
+            if val != INADDR_NONE:
+                try:
+                    b = int(bits, 0) if bits else 0        # strtoul(q+1, 0, 0)
+                except ValueError:
+                    b = _atoi(bits)
+                self.inet_makenetandmask(val, b)
+                return 0
+        if idx != RTAX_DST or not forcenet:
+            a = inet_aton(s)
+            if a is not None:
+                if idx != RTAX_DST or forcehost or inet_lnaof(a) != 0:
+                    self.so[idx] = sockaddr_in(a)
+                    return 1
+                self.inet_makenetandmask(int.from_bytes(a, "big"), 0)
+                return 0
+        if idx == RTAX_DST and not forcehost:
+            val = inet_network(s)
+            if val != INADDR_NONE:
+                self.inet_makenetandmask(val, 0)
+                return 0
+        try:                                           # gethostbyname(3)
+            res = libc.getaddrinfo(s, None, libc.addrinfo(ai_family=AF_INET,
+                                                          ai_socktype=SOCK_DGRAM))
+        except OSError:
+            libc.errx(EX_NOHOST, "bad address: %s", s)
+            return 0
+        self.so[idx] = sockaddr_in(res[0].ai_addr.sin_addr)
+        return 1
 
     def inet6_makenetandmask(self, sa: sockaddr_in6, plen: Optional[str]) -> int:
         if plen is None:
@@ -205,10 +315,11 @@ class Route:
         self.prefixlen(plen)
         return 0
 
-    def getaddr(self, idx: int, s: str, interface: bool) -> int:
+    def getaddr(self, idx: int, s: str, interface: bool, forcenet: bool = False,
+                forcehost: bool = False) -> int:
         """Interpret ``s`` as an address for slot ``idx``: 1 if a host address."""
         if self.af == 0:
-            self.af = AF_INET6
+            self.af = AF_INET
         self.rtm_addrs |= 1 << idx
         if idx == RTAX_GATEWAY and interface:
             sdl = None
@@ -226,15 +337,18 @@ class Route:
             return 1
         fam = AF_LINK if idx == RTAX_IFP else self.af
         if s == "default":
+            zero = {AF_INET: sockaddr_in, AF_INET6: sockaddr_in6}.get(fam, sockaddr_dl)()
             if idx == RTAX_DST:
-                self.so[RTAX_DST] = sockaddr_in6()
+                self.so[RTAX_DST] = zero
                 self.getaddr(RTAX_NETMASK, s, False)
             else:
-                self.so[idx] = sockaddr_in6() if fam == AF_INET6 else sockaddr_dl()
+                self.so[idx] = zero
             return 0
         if fam == AF_LINK:
             self.so[idx] = sockaddr_dl(0, 0, s) if not s.isdigit() else sockaddr_dl(int(s))
             return 1
+        if fam == AF_INET:
+            return self.inet_getaddr(idx, s, forcenet, forcehost)
         q = None
         if idx == RTAX_DST and "/" in s:
             s, _, q = s.partition("/")
@@ -322,7 +436,7 @@ class Route:
                     self.getaddr(RTAX_GATEWAY, gateway, interface)
                 elif key == "dst":
                     dest = nextarg()
-                    if self.getaddr(RTAX_DST, dest, interface):
+                    if self.getaddr(RTAX_DST, dest, interface, forcenet, forcehost):
                         ishost = True
                 elif key == "netmask":
                     self.getaddr(RTAX_NETMASK, nextarg(), interface)
@@ -339,16 +453,14 @@ class Route:
                 elif key in ("mtu", "hopcount", "expire", "recvpipe", "sendpipe", "ssthresh",
                              "rtt", "rttvar", "weight"):
                     self.set_metric(nextarg(), key)
-                elif key == "4" or key == "inet":
-                    if key == "4":
-                        libc.errx(1, "IPv4 support is not compiled in")
-                    self.usage(a[1:])
+                elif key in ("4", "inet"):
+                    self.af = AF_INET
                 else:
                     self.usage(a[1:])
             else:
                 if not self.rtm_addrs & RTA_DST:
                     dest = a
-                    if self.getaddr(RTAX_DST, a, interface):
+                    if self.getaddr(RTAX_DST, a, interface, forcenet, forcehost):
                         ishost = True
                 elif not self.rtm_addrs & RTA_GATEWAY:
                     gateway = a
@@ -360,10 +472,15 @@ class Route:
         if RTAX_DST not in self.so:
             libc.warnx("destination parameter required")
             self.usage(None)
+        mask = self.so.get(RTAX_NETMASK)
+        if mask is not None and type(mask) is not type(self.so[RTAX_DST]):
+            libc.warnx("destination and netmask family need to be the same")
+            self.usage(None)
         if forcehost:
             ishost = True
-            self.rtm_addrs &= ~RTA_NETMASK
-            self.so.pop(RTAX_NETMASK, None)
+            if self.af == AF_INET6:
+                self.rtm_addrs &= ~RTA_NETMASK
+                self.so.pop(RTAX_NETMASK, None)
         if forcenet:
             ishost = False
         flags |= RTF_UP
@@ -398,7 +515,9 @@ class Route:
         return 1
 
     def sodump(self, sa: Any, which: str) -> None:
-        if isinstance(sa, sockaddr_dl):
+        if isinstance(sa, sockaddr_in):
+            libc.printf("%s: inet %s; ", which, inet_ntop4(sa.sin_addr))
+        elif isinstance(sa, sockaddr_dl):
             libc.printf("%s: link %s; ", which, libc.link_ntoa(sa))
         elif isinstance(sa, sockaddr_in6):
             libc.printf("%s: inet6 %s; ", which, libc.inet_ntop(AF_INET6, sa.sin6_addr))
@@ -479,7 +598,9 @@ class Route:
         if RTAX_DST in sp:
             libc.printf("destination: %s\n", self.routename(sp[RTAX_DST]))
         if RTAX_NETMASK in sp:
+            nflag, self.nflag = self.nflag, True        # the mask is always numeric
             libc.printf("       mask: %s\n", self.routename(sp[RTAX_NETMASK]))
+            self.nflag = nflag
         if RTAX_GATEWAY in sp and h.rtm_flags & RTF_GATEWAY:
             libc.printf("    gateway: %s\n", self.routename(sp[RTAX_GATEWAY]))
         libc.printf("        fib: %u\n", self.defaultfib)
@@ -599,6 +720,8 @@ class Route:
             key = self.keyword(a[1:])
             if key in ("6", "inet6"):
                 af = AF_INET6
+            elif key in ("4", "inet"):
+                af = AF_INET
             elif key == "link":
                 af = AF_LINK
             else:
@@ -620,7 +743,8 @@ class Route:
                 continue
             sas = rt_addrs_unpack(h.rtm_addrs, msg, RT_MSGHDR_LEN)
             dst = sas.get(RTAX_DST)
-            if af and not (af == AF_INET6 and isinstance(dst, sockaddr_in6)):
+            if af and not ((af == AF_INET6 and isinstance(dst, sockaddr_in6))
+                           or (af == AF_INET and isinstance(dst, sockaddr_in))):
                 continue
             if self.debugonly:
                 continue
@@ -667,7 +791,7 @@ def main(argv: list[str]) -> int:
     opts, args = libc.getopt(argv, "46nqdtv")
     for o, _ in opts:
         if o == "4":
-            libc.errx(1, "IPv4 support is not compiled in")
+            r.af = AF_INET
         elif o == "6":
             r.af = AF_INET6
         elif o == "n":

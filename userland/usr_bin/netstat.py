@@ -1,18 +1,23 @@
 """netstat(1): show network status (usr.bin/netstat: main.c, route.c, if.c, inet.c,
 inet6.c).
 
-``netstat -r [-n] [-f inet6]`` (the routing table, from the routing sysctl
-``net.route.dump``), ``netstat -i [-n] [-f inet6|link] [-I if]`` (interfaces,
-from getifaddrs), ``netstat -s [-p ip6|icmp6|rip6|udp]`` (protocol statistics,
-from the ``*.stats`` sysctls), ``netstat -a [-n]`` (sockets, from the
-``net.inet.udp.pcblist``/``net.inet.raw.pcblist`` sysctls).  The layout is
-FreeBSD's (11 and later for the routing table's header).
+``netstat -r [-n] [-f inet|inet6]`` (the routing tables, from the routing
+sysctl ``net.route.dump``: ``Internet:`` then ``Internet6:``), ``netstat -i
+[-n] [-f inet|inet6|link] [-I if]`` (interfaces, from getifaddrs), ``netstat
+-s [-p ip|icmp|udp|arp|ip6|icmp6|rip6]`` (protocol statistics, from the
+``*.stats`` sysctls: ``net.inet.ip.stats``, ``net.inet.icmp.stats``,
+``net.inet.udp.stats``, ``net.link.ether.arp.stats``, ...), ``netstat -a
+[-n]`` (sockets of both families, from the ``net.inet.udp.pcblist`` /
+``net.inet.raw.pcblist`` sysctls: ``udp4``, ``udp6``, ``icm4``, ...).  The
+layout is FreeBSD's (11 and later for the routing table's header).
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from kernel.wire.icmp import ICMP_MAXTYPE
 from kernel.wire.in6 import IN6ADDR_ANY, sockaddr_in6
+from kernel.wire.in_ import INADDR_ANY, in_classlen, inet_ntop4, sockaddr_in
 from kernel.wire.net_if import IFT
 from kernel.wire.route import (RT_MSGHDR_LEN, RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK,
                                RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC,
@@ -47,6 +52,19 @@ ICMP6NAMES = {1: "unreach", 2: "packet too big", 3: "time exceed", 4: "parameter
               138: "router renumbering", 139: "node information request",
               140: "node information reply", 141: "inverse neighbor solicitation",
               142: "inverse neighbor advertisement", 143: "MLDv2 listener report"}
+# inet.c icmpnames[]: the ICMP types by number (RFC 792, 950, 1256, 1393, 1475, 1788, 2521)
+ICMPNAMES = ["echo reply", "#1", "#2", "destination unreachable", "source quench",
+             "routing redirect", "#6", "#7", "echo", "router advertisement",
+             "router solicitation", "time exceeded", "parameter problem", "time stamp",
+             "time stamp reply", "information request", "information request reply",
+             "address mask request", "address mask reply"] + ["#%d" % i for i in range(19, 30)] \
+    + ["icmp traceroute", "datagram conversion error", "mobile host redirect",
+       "IPv6 where-are-you", "IPv6 i-am-here", "mobile registration req",
+       "mobile registration reply", "domain name request", "domain name reply", "icmp SKIP",
+       "icmp photuris"]
+INP_IPV4 = 0x1                  # inp_vflag
+INP_IPV6 = 0x2
+_CLASSFUL_MASKS = (0xFF000000, 0xFFFF0000, 0xFFFFFF00)     # IN_CLASS{A,B,C}_NET: NSHIFT != 0
 SRCRULE_STR = ["first candidate", "same address", "appropriate scope", "deprecated address",
                "home address", "outgoing interface", "matching label",
                "public/temporary address", "alive interface", "better virtual status",
@@ -66,6 +84,22 @@ def fmt_flags(f: int) -> str:
     return "".join(c for bit, c in BITS if f & bit)
 
 
+def inet_lnaof(a: bytes) -> int:
+    """inet_lnaof(3): the host part of ``a`` under its class (C for D and E)."""
+    v = int.from_bytes(a, "big")
+    return v & ((1 << (32 - min(in_classlen(a), 24))) - 1)
+
+
+def domask(mask: int) -> str:
+    """route.c domask: ``/len`` (``&0x...`` for a non-contiguous mask)."""
+    if mask == 0:
+        return ""
+    inv = (~mask) & 0xFFFFFFFF
+    if inv & (inv + 1):
+        return "&0x%x" % mask
+    return "/%d" % (32 - inv.bit_length())
+
+
 class Netstat:
     def __init__(self) -> None:
         self.Aflag = self.aflag = self.bflag = self.dflag = self.iflag = False
@@ -81,6 +115,34 @@ class Netstat:
     # -- names -------------------------------------------------------------------------------
     def _gni(self, sa: sockaddr_in6, numeric: bool) -> str:
         return libc.getnameinfo_host(sa, libc.NI_NUMERICHOST if numeric else 0)
+
+    def _hostname4(self, a: bytes) -> Optional[str]:
+        """gethostbyaddr(3) of an IPv4 address (/etc/hosts), trimdomain'd."""
+        try:
+            name = libc.getnameinfo(sockaddr_in(a), libc.NI_NAMEREQD)[0]
+        except OSError:
+            return None
+        try:
+            domain = libc.gethostname().partition(".")[2]
+        except OSError:
+            domain = ""
+        head, dot, rest = name.partition(".")
+        return head if dot and domain and rest == domain else name
+
+    def routename4(self, a: bytes) -> str:
+        """route.c routename: the host's name unless -n, else the dotted quad."""
+        name = None if self.numeric_addr else self._hostname4(a)
+        return name if name is not None else inet_ntop4(a)
+
+    def netname4(self, a: bytes, mask: bytes) -> str:
+        """route.c netname: the network (no networks(5) here, so its number)
+        and ``/len`` — left out without -n for a classful mask."""
+        m = int.from_bytes(mask, "big")
+        i = int.from_bytes(a, "big") & m
+        line = inet_ntop4(i.to_bytes(4, "big"))
+        if not self.numeric_addr and m in _CLASSFUL_MASKS:
+            return line
+        return line + domask(m)
 
     def routename6(self, sa: sockaddr_in6) -> str:
         return self._gni(sockaddr_in6(sa.sin6_addr, 0, 0, sa.sin6_scope_id), self.numeric_addr)
@@ -107,6 +169,13 @@ class Netstat:
     def fmt_sockaddr(self, sa: Any, mask: Any, flags: int) -> str:
         if sa is None:
             return "null"
+        if isinstance(sa, sockaddr_in):
+            m = mask if isinstance(mask, sockaddr_in) else None
+            if sa.sin_addr == INADDR_ANY and m is not None and m.sin_addr == INADDR_ANY:
+                return "default"
+            if flags & RTF_HOST:
+                return self.routename4(sa.sin_addr)
+            return self.netname4(sa.sin_addr, m.sin_addr if m is not None else INADDR_ANY)
         if isinstance(sa, sockaddr_in6):
             if flags & RTF_HOST:
                 return self.routename6(sa)
@@ -146,16 +215,19 @@ class Netstat:
             except ValueError:
                 continue
             dst = sas.get(RTAX_DST)
-            f = AF_INET6 if isinstance(dst, sockaddr_in6) else AF_LINK
+            f = AF_INET6 if isinstance(dst, sockaddr_in6) else \
+                AF_INET if isinstance(dst, sockaddr_in) else AF_LINK
             if self.af not in (AF_UNSPEC, f):
                 continue
             if f != fam:
                 fam = f
-                self.wid_dst = 33 if self.numeric_addr else 18
-                self.wid_gw = 29 if self.numeric_addr else 18
-                self.wid_flags, self.wid_if, self.wid_expire = 6, 8, 6
-                libc.printf("\n%s:\n", "Internet6" if f == AF_INET6 else
-                            "Protocol Family %d" % f)
+                # WID_DST_DEFAULT, WID_GW_DEFAULT, WID_IF_DEFAULT
+                self.wid_dst = 33 if self.numeric_addr and f == AF_INET6 else 18
+                self.wid_gw = 29 if self.numeric_addr and f == AF_INET6 else 18
+                self.wid_flags, self.wid_expire = 6, 6
+                self.wid_if = 10 if self.Wflag and f != AF_INET6 else 8
+                libc.printf("\n%s:\n", {AF_INET6: "Internet6", AF_INET: "Internet"}.get(
+                    f, "Protocol Family %d" % f))
                 self.pr_rthdr()
             self.p_rtentry(h, sas, ifmap)
 
@@ -234,7 +306,8 @@ class Netstat:
             if self.interface is not None and ifa.ifa_name != self.interface:
                 continue
             sa = ifa.ifa_addr
-            fam = AF_LINK if isinstance(sa, sockaddr_dl) else AF_INET6
+            fam = AF_LINK if isinstance(sa, sockaddr_dl) else \
+                AF_INET if isinstance(sa, sockaddr_in) else AF_INET6
             if self.af != AF_UNSPEC and fam != self.af:
                 continue
             d = ifa.ifa_data or {}
@@ -242,7 +315,13 @@ class Netstat:
             mtu = d.get("ifi_mtu", 0)
             line += self.show_stat("lu", 6, mtu, bool(mtu))
             link = network = False
-            if fam == AF_INET6:
+            if fam == AF_INET:
+                mask = ifa.ifa_netmask.sin_addr if isinstance(ifa.ifa_netmask, sockaddr_in) \
+                    else INADDR_ANY
+                line += "%-13.13s " % self.netname4(sa.sin_addr, mask)
+                line += "%-17.17s " % self.routename4(sa.sin_addr)
+                network = True
+            elif fam == AF_INET6:
                 line += "%-13.13s " % self.netname6(sa, ifa.ifa_netmask)
                 line += "%-17.17s " % self._gni(sa, True)
                 network = True
@@ -295,6 +374,36 @@ class Netstat:
         w = 45 if self.Wflag else (18 if self.Aflag else 22)
         return "%-*.*s " % (w, w, line)
 
+    def inetname(self, a: bytes) -> str:
+        """inet.c inetname: ``*``, the host's name unless -n, or the dotted quad."""
+        if a == INADDR_ANY:
+            return "*"
+        name = None if self.numeric_addr else self._hostname4(a)
+        return name if name is not None else inet_ntop4(a)
+
+    def inetprint(self, addr: bytes, port: int, proto: str, numeric: bool) -> str:
+        """inet.c inetprint: ``address.port`` in its column."""
+        if self.Wflag:
+            line = "%s." % self.inetname(addr)
+        else:
+            line = "%.*s." % (12 if self.Aflag and not numeric else 16, self.inetname(addr))
+        serv = None
+        if not numeric and port:
+            try:
+                sv = libc.getnameinfo(sockaddr_in(INADDR_ANY, port),
+                                      libc.NI_DGRAM if proto == "udp" else 0)[1]
+                serv = sv if not sv.isdigit() else None
+            except OSError:
+                serv = None
+        if serv is not None or port == 0:
+            line += "%.15s " % (serv if serv is not None else "*")
+        else:
+            line += "%d " % port
+        width = 18 if self.Aflag and not self.Wflag else 22
+        if self.Wflag:
+            return "%-*s " % (width, line)
+        return "%-*.*s " % (width, width, line)
+
     def protopr(self, name: str, proto: int, first: list[bool]) -> None:
         """Sockets of one protocol (inet.c protopr)."""
         try:
@@ -307,7 +416,11 @@ class Netstat:
         for inp in pcbs:
             if inp.get("xso_protocol") != proto:
                 continue
-            if not self.aflag and inp["in6p_laddr"] == IN6ADDR_ANY:
+            v4 = bool(inp.get("inp_vflag", INP_IPV6) & INP_IPV4)
+            if (self.af == AF_INET and not v4) or (self.af == AF_INET6 and v4):
+                continue
+            if not self.aflag and (inet_lnaof(inp["inp_laddr"]) == 0 if v4
+                                   else inp["in6p_laddr"] == IN6ADDR_ANY):
                 continue
             if first[0]:
                 libc.printf("Active Internet connections%s\n",
@@ -319,9 +432,16 @@ class Netstat:
                     hdr += " (state)"
                 libc.printf("%s\n", hdr)
                 first[0] = False
-            line = "%-3.3s%-2.2s " % (name, "6 ")
+            line = "%-3.3s%-2.2s " % (name, "4 " if v4 else "6 ")
             line += "%6u %6u " % (inp["so_rcv_cc"], inp["so_snd_cc"])
             numeric_foreign = self.numeric_port or inp["inp_lport"] != inp["inp_fport"]
+            if v4:
+                line += self.inetprint(inp["inp_laddr"], inp["inp_lport"], name,
+                                       self.numeric_port)
+                line += self.inetprint(inp["inp_faddr"], inp["inp_fport"], name,
+                                       numeric_foreign)
+                libc.printf("%s\n", line)
+                continue
             line += self.inet6print(inp["in6p_laddr"], inp["in6p_lzone"], inp["inp_lport"],
                                     name + "6" if name == "udp" else name, self.numeric_port)
             line += self.inet6print(inp["in6p_faddr"], inp["in6p_fzone"], inp["inp_fport"],
@@ -341,6 +461,95 @@ class Netstat:
         """The counters of ``mib`` for a ``*_stats`` routine titled ``name``."""
         st = self.fetch(mib)
         return None if st is None else StatPr(name, st, self.sflag)
+
+    def ip_stats(self, name: str) -> None:
+        """inet.c ip_stats: ``struct ipstat`` (net.inet.ip.stats)."""
+        sp = self.stats(name, "net.inet.ip.stats")
+        if sp is None:
+            return
+        p, p1a = sp.p, sp.p1a
+        p("ips_total", "\t%d total packet%s received\n")
+        p("ips_badsum", "\t%d bad header checksum%s\n")
+        p1a("ips_toosmall", "\t%d with size smaller than minimum\n")
+        p1a("ips_tooshort", "\t%d with data size < data length\n")
+        p1a("ips_toolong", "\t%d with ip length > max ip packet size\n")
+        p1a("ips_badhlen", "\t%d with header length < data size\n")
+        p1a("ips_badlen", "\t%d with data length < header length\n")
+        p1a("ips_badoptions", "\t%d with bad options\n")
+        p1a("ips_badvers", "\t%d with incorrect version number\n")
+        p("ips_fragments", "\t%d fragment%s received\n")
+        p("ips_fragdropped", "\t%d fragment%s dropped (dup or out of space)\n")
+        p("ips_fragtimeout", "\t%d fragment%s dropped after timeout\n")
+        p("ips_reassembled", "\t%d packet%s reassembled ok\n")
+        p("ips_delivered", "\t%d packet%s for this host\n")
+        p("ips_noproto", "\t%d packet%s for unknown/unsupported protocol\n")
+        p("ips_forward", "\t%d packet%s forwarded")
+        p("ips_fastforward", " (%d packet%s fast forwarded)")
+        if sp.st.get("ips_forward", 0) or sp.all:
+            sp.line("\n")
+        p("ips_cantforward", "\t%d packet%s not forwardable\n")
+        p("ips_notmember", "\t%d packet%s received for unknown multicast group\n")
+        p("ips_redirectsent", "\t%d redirect%s sent\n")
+        p("ips_localout", "\t%d packet%s sent from this host\n")
+        p("ips_rawout", "\t%d packet%s sent with fabricated ip header\n")
+        p("ips_odropped", "\t%d output packet%s dropped due to no bufs, etc.\n")
+        p("ips_noroute", "\t%d output packet%s discarded due to no route\n")
+        p("ips_fragmented", "\t%d output datagram%s fragmented\n")
+        p("ips_ofragments", "\t%d fragment%s created\n")
+        p("ips_cantfrag", "\t%d datagram%s that can't be fragmented\n")
+        p("ips_nogif", "\t%d tunneling packet%s that can't find gif\n")
+        p("ips_badaddr", "\t%d datagram%s with bad address in header\n")
+        sp.done()
+
+    def icmp_stats(self, name: str) -> None:
+        """inet.c icmp_stats: ``struct icmpstat`` (net.inet.icmp.stats)."""
+        sp = self.stats(name, "net.inet.icmp.stats")
+        if sp is None:
+            return
+        p, p1a = sp.p, sp.p1a
+        p("icps_error", "\t%d call%s to icmp_error\n")
+        p("icps_oldicmp", "\t%d error%s not generated in response to an icmp message\n")
+        sp.hist("icps_outhist", "\tOutput histogram:\n", _icmp_hist_line)
+        p("icps_badcode", "\t%d message%s with bad code fields\n")
+        p("icps_tooshort", "\t%d message%s < minimum length\n")
+        p("icps_checksum", "\t%d bad checksum%s\n")
+        p("icps_badlen", "\t%d message%s with bad length\n")
+        p1a("icps_bmcastecho", "\t%d multicast echo requests ignored\n")
+        p1a("icps_bmcasttstamp", "\t%d multicast timestamp requests ignored\n")
+        sp.hist("icps_inhist", "\tInput histogram:\n", _icmp_hist_line)
+        p("icps_reflect", "\t%d message response%s generated\n")
+        v = sp.st.get("icps_badaddr", 0)
+        if v or sp.all:
+            sp.line("\t%d invalid return address%s\n" % (v, "es" if v != 1 else ""))
+        p("icps_noroute", "\t%d no return route%s\n")
+        try:                                    # only when the kernel has the knob
+            maskrepl = libc.sysctlbyname("net.inet.icmp.maskrepl")
+            sp.line("\tICMP address mask responses are %sabled\n" % ("en" if maskrepl else "dis"))
+        except OSError:
+            pass
+        sp.done()
+
+    def arp_stats(self, name: str) -> None:
+        """inet.c arp_stats: ``struct arpstat`` (net.link.ether.arp.stats)."""
+        sp = self.stats(name, "net.link.ether.arp.stats")
+        if sp is None:
+            return
+        p = sp.p
+
+        def p2(f: str, m: str) -> None:
+            v = sp.st.get(f, 0)
+            if v or sp.all:
+                sp.line(m % (v, pluralies(v)))
+        p("txrequests", "\t%d ARP request%s sent\n")
+        p("txerrors", "\t%d ARP request%s failed to sent\n")
+        p2("txreplies", "\t%d ARP repl%s sent\n")
+        p("rxrequests", "\t%d ARP request%s received\n")
+        p2("rxreplies", "\t%d ARP repl%s received\n")
+        p("received", "\t%d ARP packet%s received\n")
+        p("dropped", "\t%d total packet%s dropped due to no ARP entry\n")
+        p("timeouts", "\t%d ARP entry%s timed out\n")
+        p("dupips", "\t%d Duplicate IP%s seen\n")
+        sp.done()
 
     def ip6_stats(self, name: str) -> None:
         sp = self.stats(name, "net.inet6.ip6.stats")
@@ -517,6 +726,12 @@ class StatPr:
         libc.printf("%s", "".join(self.out))
 
 
+def _icmp_hist_line(i: int, v: int) -> str:
+    if i < len(ICMPNAMES) and i <= ICMP_MAXTYPE:
+        return "\t\t%s: %d\n" % (ICMPNAMES[i], v)
+    return "\t\tunknown ICMP #%d: %d\n" % (i, v)
+
+
 def _icmp6_hist_line(i: int, v: int) -> str:
     return "\t\t%s: %d\n" % (ICMP6NAMES.get(i, "#%d" % i), v)
 
@@ -529,8 +744,8 @@ def _scope_line(i: int, v: int) -> str:
 
 
 # protox: name -> (PCB protocol for -a, stats routine name), in FreeBSD's order
-INET_PROTOX = [("udp", 17, "udp_stats"), ("ip", 255, None), ("icmp", 1, None),
-               ("igmp", 2, None)]
+INET_PROTOX = [("udp", 17, "udp_stats"), ("ip", 255, "ip_stats"), ("icmp", 1, "icmp_stats"),
+               ("igmp", 2, None), ("arp", -1, "arp_stats")]
 INET6_PROTOX = [("udp", 17, "udp_stats"), ("ip6", 255, "ip6_stats"),
                 ("icmp6", 58, "icmp6_stats"), ("pim6", 103, None), ("rip6", 255, "rip6_stats")]
 KNOWN = {name for name, _p, _s in INET_PROTOX + INET6_PROTOX} | {"tcp", "sctp", "ipsec6",
@@ -575,7 +790,7 @@ def main(argv: list[str]) -> int:
     opts, args = libc.getopt(argv, "46AaBbdF:f:ghI:iLlM:mN:np:Qq:RrSTsuWw:xz")
     for o, a in opts:
         if o == "4":
-            libc.errx(1, "IPv4 support is not compiled in")
+            ns.af = AF_INET
         elif o == "6":
             ns.af = AF_INET6
         elif o == "A":

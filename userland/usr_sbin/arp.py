@@ -88,7 +88,9 @@ class Arp:
         for msg in rt_msg_split(raw or b""):
             try:
                 hdr, addrs = rt_msg_parse(msg)
-                sin = sockaddr_in.unpack(addrs[RTAX_DST])
+                sin = addrs[RTAX_DST]
+                if not isinstance(sin, sockaddr_in):
+                    sin = sockaddr_in.unpack(sin)
             except (ValueError, KeyError):
                 continue
             sdl = addrs.get(RTAX_GATEWAY)

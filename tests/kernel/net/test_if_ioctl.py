@@ -171,16 +171,16 @@ def test_only_the_superuser_changes_interfaces():
                    E.EPERM]
 
 
-def test_getifaddrs_lists_link_then_inet6_entries():
+def test_getifaddrs_lists_link_then_inet_then_inet6_entries():
     def fn(s: int) -> Any:
         return libc.getifaddrs()
     ifap, lab = _in_lab(fn)
     em0 = lab.machines["left"].ifnet("em0")
     assert [(i.ifa_name, type(i.ifa_addr).__name__) for i in ifap] == [
-        ("em0", "sockaddr_dl"), ("lo0", "sockaddr_dl"), ("lo0", "sockaddr_in6"),
-        ("lo0", "sockaddr_in6")]                     # if_index order: em0 is 1, lo0 2
+        ("em0", "sockaddr_dl"), ("lo0", "sockaddr_dl"), ("lo0", "sockaddr_in"),
+        ("lo0", "sockaddr_in6"), ("lo0", "sockaddr_in6")]   # if_index order: em0 is 1, lo0 2
     link = ifap[0]
     assert link.ifa_addr == sockaddr_dl(1, 6, "em0", MAC_LEFT) and em0.if_index == 1
     assert link.ifa_data["ifi_mtu"] == 1500 and link.ifa_data["ifi_link_state"] == 2
-    assert ifap[3].ifa_addr == sockaddr_in6(inet_pton6("fe80::1"), 0, 0, 2)
-    assert ifap[3].ifa_netmask == sockaddr_in6(in6_prefix_mask(64))
+    assert ifap[4].ifa_addr == sockaddr_in6(inet_pton6("fe80::1"), 0, 0, 2)
+    assert ifap[4].ifa_netmask == sockaddr_in6(in6_prefix_mask(64))

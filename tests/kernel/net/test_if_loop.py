@@ -32,7 +32,7 @@ def test_lo0_is_up_at_boot_with_its_addresses_in_its_own_zone():
     lab = two_nics()
     out = lab.run_command("a", "ifconfig lo0")[1].splitlines()
     assert out[0] == "lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384"
-    assert out[1:3] == ["\tinet6 ::1 prefixlen 128",
+    assert out[1:4] == ["\tinet 127.0.0.1 netmask 0xff000000", "\tinet6 ::1 prefixlen 128",
                         "\tinet6 fe80::1%lo0 prefixlen 64 scopeid 0x3"]
     lab.run_command("a", "ifconfig em1 up")
     lab.run_for(3 * SEC)

@@ -268,7 +268,7 @@ def test_route_dump_is_in_radix_order():
     h = Host()
     msgs = rt_msg_split(rtsock.sysctl_dumpentries(h.k))
     dsts = [str(rt_msg_parse(m)[1][RTAX_DST]) for m in msgs]
-    assert dsts == ["::1", "fe80::%1", "fe80::1%1"]
+    assert dsts == ["127.0.0.1", "::1", "fe80::%1", "fe80::1%1"]     # AF_INET's table first
     assert all(rt_msg_parse(m)[0].rtm_type == RTM_GET for m in msgs)
 
 
