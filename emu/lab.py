@@ -56,6 +56,7 @@ from emu.machine import Machine
 from emu.sched import MS, SEC, RealtimePacer, Scheduler
 from emu.wire.pcap import LabCapture
 from emu.wire.segment import Segment
+from emu.wire.tap import Tap, TapError
 from kernel.kern.init_main import Kernel, KernelConfig
 from kernel.kern import kern_proc
 from kernel.kern.vfs import vfs_seed
@@ -375,6 +376,7 @@ class Lab:
         self.programs: dict[str, Callable[..., Any]] = {}
         self.realtime = False
         self.on_console: Optional[OutputHook] = None    # (host, text) of every console
+        self.taps: dict[str, Tap] = {}                  # segment -> its bridge to a Linux TAP
 
     # -- from a lab file ------------------------------------------------------------
     @classmethod
@@ -493,6 +495,41 @@ class Lab:
             paths.append(p)
         return paths
 
+    def tap(self, segment: str, ifname: str) -> Tap:
+        """Bridge ``segment`` to the Linux TAP ``ifname`` (emu/wire/tap.py): attach
+        to it, or create it.  Raises :class:`TapError` (one line) when it cannot be
+        opened.  A lab with a TAP runs paced to the wall clock once booted."""
+        if segment not in self.segments:
+            raise ValueError(f"no segment {show(segment)} (segments: "
+                             f"{', '.join(self.segments) or 'none'})")
+        if segment in self.taps:
+            raise ValueError(f"segment {segment} is already bridged to TAP "
+                             f"{self.taps[segment].ifname}")
+        tap = Tap(self.segments[segment], ifname)
+        self.taps[segment] = tap
+        if any(lm.kernel is not None for lm in self.machines.values()):
+            self.realtime = True
+        return tap
+
+    def open_taps(self) -> None:
+        """Open the TAPs the lab file names (``[segment.NAME] tap``) that are not
+        open yet; an error names the lab file line."""
+        if self.spec is None:
+            return
+        for seg in self.spec.segments.values():
+            if seg.tap is not None and seg.name not in self.taps:
+                try:
+                    self.tap(seg.name, seg.tap)
+                except TapError as e:
+                    raise self.spec.error(seg.tap_line, f"segment.{seg.name}.tap: {e}") from None
+
+    def pacer(self, speed: float = 1.0) -> RealtimePacer:
+        """A pacer of the lab's clock that also reads the lab's TAPs."""
+        pacer = RealtimePacer(self.sched, speed)
+        for tap in self.taps.values():
+            tap.start(pacer)
+        return pacer
+
     # -- running ------------------------------------------------------------------
     def boot(self, settle: int = 10 * MS, rc_timeout: int = BOOT_RC_TIMEOUT) -> None:
         """Boot every machine's kernel, seed its filesystem, start init.
@@ -502,7 +539,11 @@ class Lab:
         /etc/rc has finished (at most ``rc_timeout`` virtual ns), and at
         least ``settle`` ns.  Machines built in code (no image) get no init:
         their interfaces stay down until a command configures them.
+
+        The TAPs of the lab file are opened first.  Booting runs in virtual time
+        (unless ``realtime`` is set); a lab with a TAP runs paced afterwards.
         """
+        self.open_taps()
         start = self.sched.now
         for lm in self.machines.values():
             models = {type(d) for d in lm.machine.bus.devices()}
@@ -520,6 +561,8 @@ class Lab:
         left = start + settle - self.sched.now
         if left > 0:
             self.run_for(left)
+        if self.taps:
+            self.realtime = True
 
     def _start_init(self, lm: LabMachine) -> None:
         """init_main.c's start_init: pid 1 runs /sbin/init."""
@@ -553,12 +596,13 @@ class Lab:
     def run_for(self, delta: int) -> None:
         """Advance the lab ``delta`` ns: at once, or paced to the wall clock if realtime."""
         if self.realtime:
-            asyncio.run(RealtimePacer(self.sched).run(delta / SEC))
+            asyncio.run(self.pacer().run(delta / SEC))
             return
         sched = self.sched
         target = sched.now + delta
         # A command that exits stops the scheduler (start_command) so that
         # ``wait`` returns at its exit event; that must not cut this run short.
+        sched.run_until(target)
         while sched.now < target:
             sched.run_until(target)
 
@@ -573,6 +617,9 @@ class Lab:
             w.flush()
 
     def close(self) -> None:
+        for tap in self.taps.values():
+            tap.close()
+        self.taps.clear()
         if self.capture is not None:
             self.capture.close()
             self.capture = None
@@ -664,7 +711,7 @@ class Lab:
         return job.done
 
     async def _paced_while(self, job: Job, deadline: int) -> None:
-        pacer = RealtimePacer(self.sched)
+        pacer = self.pacer()
         task = asyncio.ensure_future(pacer.run())
         try:
             while not job.done and self.sched.now < deadline and not task.done():

@@ -133,3 +133,16 @@ def test_a_host_with_crypto_kce_gets_the_card_and_its_driver(tmp_path):
     assert status == 0
     assert "kce0: <kamebox KCE-1 crypto accelerator>" in out
     assert "em0: " in out
+
+
+def test_boot_with_no_settle_still_runs_rc(tmp_path):
+    """run_for(0) runs what is due now (init's first steps), so boot(settle=0) + wait_rc
+    does not return before /etc/rc has even started."""
+    lab_file = tmp_path / "z.toml"
+    lab_file.write_text('[lab]\nname = "z"\n[segment.lan0]\n[host.h1]\n'
+                        'nic = [{model = "em", segment = "lan0"}]\n[host.h1.rc]\n'
+                        'ifconfig_em0_ipv6 = "inet6 2001:db8::1 prefixlen 64"\n')
+    lab = Lab.from_file(lab_file)
+    lab.boot(settle=0)
+    assert lab.wait_rc()
+    assert "inet6 2001:db8::1 prefixlen 64" in lab.run_command("h1", "ifconfig em0")[1]
