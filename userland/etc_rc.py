@@ -10,7 +10,15 @@ as child processes, so their output and errors are FreeBSD's:
 ``sysctl``    /etc/sysctl.conf lines (``name=value``) through sysctl(8);
 ``hostname``  ``Setting hostname: alice.`` and hostname(1);
 ``dmesg``     /var/run/dmesg.boot (``dmesg_enable``);
-``netif``     for lo0 and every interface (``network_interfaces``, ``auto``:
+``ip6addrctl`` (before netif) the address selection policy (``ip6addrctl_enable``,
+              ``ip6addrctl_policy``: AUTO — /etc/ip6addrctl.conf if not empty,
+              else ipv6_prefer when an interface has IPv6 configuration, else
+              ipv4_prefer —, ``ipv4_prefer``, ``ipv6_prefer``, NONE;
+              ``ip6addrctl_verbose``);
+``netif``     first the cloned interfaces (clone_up: ``ifconfig IF create`` for
+              each of ``cloned_interfaces``, FreeBSD ≤ 8's ``gif_interfaces``
+              with ``gifconfig_IF`` — ``ifconfig IF [inet6] tunnel A B`` —,
+              ``Created clone interfaces: gif0.``), then for lo0 and every interface (``network_interfaces``, ``auto``:
               all): ``ifconfig_IF``, ``ifconfig_IF_ipv6``, FreeBSD ≤ 8's
               ``ipv6_ifconfig_IF`` (with its warning), ``ipv6_prefix_IF``,
               aliases (``ifconfig_IF_aliasN``, ``ifconfig_IF_aliases``,
@@ -42,8 +50,8 @@ ipv4_up adds the ``inet`` clauses of ``ifconfig_IF_aliasN`` /
 ``ifconfig_IF_aliases`` (``ifconfig IF inet ... alias``) and, when
 ``ifconfig_lo0`` is empty, ``inet 127.0.0.1/8 alias`` on lo0.
 
-Not done: ``ipv4_addrs_IF`` and address ranges in aliases, cloned
-interfaces, and the reject routes FreeBSD's rc.d/routing installs for
+Not done: ``ipv4_addrs_IF`` and address ranges in aliases, the sticky
+cloned interfaces of later FreeBSDs, and the reject routes FreeBSD's rc.d/routing installs for
 ::ffff:0.0.0.0/96, ::/96, fe80::/10 and ff02::/16 (zones are kept beside
 addresses here, so a zone-less fe80::/10 route has no meaning).
 """
@@ -62,6 +70,7 @@ from userland.rcconf import checkyesno, source_rcconf
 
 IFCONFIG_CMD = "/sbin/ifconfig"
 ROUTE_CMD = "/sbin/route"
+IP6ADDRCTL_CMD = "/usr/sbin/ip6addrctl"
 SYSCTL = "/sbin/sysctl"
 RC_CONF_FILES = ("/etc/rc.conf", "/etc/rc.conf.local")
 _PSEUDO_ARGS = {"dhcp", "noauto", "nosyncdhcp", "syncdhcp", "wpa", "hostap"}
@@ -387,8 +396,105 @@ class Rc:
         if self.yes("dmesg_enable"):
             self.run(["/sbin/dmesg"], stdout_path="/var/run/dmesg.boot")
 
+    def clone_up(self) -> None:
+        """network.subr clone_up: create the cloned interfaces (gif0 ...)."""
+        made: list[str] = []
+        for ifn in _split(self.get("cloned_interfaces")):
+            args = _split(self.get_if_var(ifn, "create_args_IF"))
+            if self.run([IFCONFIG_CMD, ifn, "create"] + args) == 0:
+                made.append(ifn)
+        gifs = _split(self.get("gif_interfaces"))
+        if gifs:
+            self.warn("$gif_interfaces is obsolete.  Use $cloned_interfaces instead.")
+        for ifn in gifs:
+            if self.run([IFCONFIG_CMD, ifn, "create"], stdout_path="/dev/null") == 0:
+                made.append(ifn)
+            peers = _split(self.get_if_var(ifn, "gifconfig_IF"))
+            if not peers:
+                continue
+            # the outer family from the endpoints: IPv6 ones have colons
+            fam = ["inet6"] if ":" in " ".join(peers) else []
+            self.run([IFCONFIG_CMD, ifn] + fam + ["tunnel"] + peers)
+        if made:
+            libc.printf("Created clone interfaces: %s.\n", " ".join(made))
+            libc.fflush(stdout)
+
+    def rc_ip6addrctl(self) -> None:
+        """rc.d/ip6addrctl: install the address selection policy (RFC 6724 2.1)."""
+        if not self.yes("ip6addrctl_enable") or not self.afexists("inet6"):
+            return
+        value = self.get("ip6addrctl_policy")
+        policy = value.lower()
+        conf = "/etc/ip6addrctl.conf"
+        if policy == "auto":
+            if _read_file(conf):
+                self.ip6addrctl(["flush"], quiet=True)
+                self.ip6addrctl(["install", conf])
+            elif self.yes("ipv6_activate_all_interfaces") or any(
+                    re.fullmatch(r"ifconfig_.*_ipv6", v) for v in self.vars):
+                self.ip6addrctl_prefer(35)
+            else:
+                self.ip6addrctl_prefer(100)
+        elif policy == "ipv4_prefer" or policy in ("no", "false", "off", "0"):
+            self.ip6addrctl_prefer(100)
+        elif policy == "ipv6_prefer" or policy in ("yes", "true", "on", "1"):
+            self.ip6addrctl_prefer(35)
+        elif policy == "none":
+            self.ip6addrctl(["flush"], quiet=True)
+        else:
+            self.warn(f'$ip6addrctl_policy is invalid: {value}.   "ipv4_prefer" is used instead.')
+            self.ip6addrctl_prefer(100)
+        if self.yes("ip6addrctl_verbose"):
+            libc.printf("Address selection policy table for IPv4 and IPv6:\n")
+            libc.fflush(stdout)
+            self.ip6addrctl([])
+
+    def ip6addrctl_prefer(self, v4prec: int) -> None:
+        """ip6addrctl_prefer_ipv6 (::ffff:0:0/96 at 35, RFC 6724's table) or
+        _prefer_ipv4 (at 100): flush, then ``install /dev/stdin``."""
+        self.ip6addrctl(["flush"], quiet=True)
+        table = ("::1/128 50 0", "::/0 40 1", f"::ffff:0:0/96 {v4prec} 4", "2002::/16 30 2",
+                 "2001::/32 5 5", "fc00::/7 3 13", "::/96 1 3", "fec0::/10 1 11",
+                 "3ffe::/16 1 12")
+        self.ip6addrctl(["install", "/dev/stdin"], stdin_text="".join(f"\t{e}\n" for e in table))
+
+    def ip6addrctl(self, args: list[str], quiet: bool = False,
+                   stdin_text: Optional[str] = None) -> int:
+        """Run ip6addrctl(8): ``>/dev/null 2>&1`` when ``quiet``, a here-document
+        on its standard input with ``stdin_text``."""
+        actions: list[tuple] = []
+        if quiet:
+            actions += [("open", 1, "/dev/null", O_WRONLY, 0), ("open", 2, "/dev/null", O_WRONLY, 0)]
+        rfd = wfd = -1
+        if stdin_text is not None:
+            rfd, wfd = libc.pipe()
+            actions += [("dup2", rfd, 0), ("close", rfd), ("close", wfd)]
+        argv = [IP6ADDRCTL_CMD] + args
+        try:
+            pid = libc.posix_spawn(argv[0], argv, file_actions=actions or None)
+        except OSError as e:
+            libc.fflush(stdout)
+            libc.fprintf(stderr, "/etc/rc: %s: %s\n", argv[0], libc.strerror(e.errno))
+            pid = -1
+        if stdin_text is not None:
+            libc.close(rfd)
+            if pid > 0:
+                libc.write(wfd, stdin_text.encode())
+            libc.close(wfd)
+        if pid < 0:
+            return 127
+        while True:
+            try:
+                _, status = libc.waitpid(pid)
+                break
+            except OSError as e:
+                if e.errno != 4:            # EINTR
+                    return 127
+        return WEXITSTATUS(status) if WIFEXITED(status) else 128 + (status & 0x7F)
+
     def rc_netif(self) -> None:
-        """rc.d/netif: network_start (network_common ifn_start)."""
+        """rc.d/netif: network_start (clone_up, network_common ifn_start)."""
+        self.clone_up()
         ok: list[str] = []
         dadwait = False
         for ifn in self.list_net_interfaces():
@@ -570,6 +676,7 @@ def main(argv: list[str]) -> int:
     rc.rc_sysctl()
     rc.rc_hostname()
     rc.rc_dmesg()
+    rc.rc_ip6addrctl()
     rc.rc_netif()
     rc.rc_routing()
     rc.rc_ipsec()

@@ -13,16 +13,21 @@ to host``).  Output goes through a small stdio: stdout is line-buffered on a
 terminal and fully buffered otherwise, stderr is unbuffered, and everything is
 flushed at exit.  Never use Python's ``print``: it bypasses the process.
 
-The library is three modules, re-exported here:
+The library is five modules, re-exported here:
 
 - libc_sys.py — the trap and the system call wrappers, processes, signals,
   files, time, sockets, sysctl (lib/libc/sys, lib/libc/gen);
 - libc_net.py — inet_pton/ntop, getaddrinfo/getnameinfo, if_nametoindex
   (lib/libc/net, lib/libc/inet);
-- libc_stdio.py — stdio, err(3), getopt(3), syslog(3) (lib/libc/stdio, gen).
+- libc_ip6.py — the RFC 3542 extension header helpers inet6_opt_* and
+  inet6_rth_* (lib/libc/net/ip6opt.c, rthdr.c);
+- libc_stdio.py — stdio, err(3), getopt(3), syslog(3) (lib/libc/stdio, gen);
+- libc_mcast.py — setsourcefilter/getsourcefilter (RFC 3678), getifmaddrs(3).
 """
 from __future__ import annotations
 
+from userland.libc_ip6 import *  # noqa: F401,F403
+from userland.libc_mcast import *  # noqa: F401,F403
 from userland.libc_net import *  # noqa: F401,F403
 from userland.libc_stdio import *  # noqa: F401,F403
 from userland.libc_stdio import _IOFBF, _IOLBF, _IONBF  # noqa: F401

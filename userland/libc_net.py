@@ -7,6 +7,7 @@ no resolver), and the interface index functions, which read the
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -295,6 +296,7 @@ def getaddrinfo(host: Optional[str], serv: Optional[str] = None,
             kinds.append((SOCK_RAW, 0))
     addrs: list[tuple[int, Any]] = []
     canon = host
+    num = None
     if host is None:
         if flags & AI_PASSIVE:
             addrs = [(AF_INET6, sockaddr_in6()), (AF_INET, sockaddr_in())]
@@ -329,7 +331,274 @@ def getaddrinfo(host: Optional[str], serv: Optional[str] = None,
                 a = sockaddr_in(sa.sin_addr, port)
             out.append(addrinfo(flags, fam, socktype, proto, a,
                                 canon if flags & AI_CANONNAME and not out else None))
+    # FreeBSD: for an active open of a name (not a numeric address), the list in
+    # the order of RFC 6724 6; the canonical name stays on the head entry.
+    if not flags & AI_PASSIVE and host is not None and num is None and len(addrs) > 1:
+        out = rfc6724_sort(out)
+        if flags & AI_CANONNAME:
+            for i, ai in enumerate(out):
+                ai.ai_canonname = canon if i == 0 else None
     return out
+
+
+# -- RFC 6724 6: the order of getaddrinfo's answers (FreeBSD getaddrinfo.c reorder) -------------
+_SCOPE_LINKLOCAL, _SCOPE_GLOBAL = 0x02, 0x0E
+_V4MAPPED = bytes(10) + b"\xff\xff"
+_TUNNEL_IFTYPES = (0xF0, 0xD7, 0x83)        # IFT_GIF, IFT_STF, IFT_TUNNEL
+_IN6_IFF_DEPRECATED = 0x10
+_IN6_IFF_HOME = 0x800                      # kernel/wire/in6_addrsel.py (Mobile IPv6)
+
+
+@dataclass
+class _aio:
+    """One answer and what the rules need to know of it (FreeBSD's ``struct ai_order``)."""
+
+    ai: addrinfo
+    index: int
+    dst6: bytes                     # the destination as IPv6 (IPv4 as IPv4-mapped, RFC 6724 2)
+    dstscope: int
+    dstpolicy: Optional[tuple[int, int]]        # (precedence, label), None: no entry matched
+    src: Any = None                 # Source(D), None when undefined (Rule 1)
+    srcscope: int = 0
+    srcpolicy: Optional[tuple[int, int]] = None
+    # about Source(D)'s interface address, looked up when a rule first needs it
+    srcflags: Optional[int] = None
+    native: Optional[bool] = None
+    matchlen: Optional[int] = None
+
+
+def _as6(sa: Any) -> bytes:
+    if isinstance(sa, sockaddr_in6):
+        return bytes(sa.sin6_addr)
+    return _V4MAPPED + bytes(sa.sin_addr)
+
+
+def _addrscope(sa: Any) -> int:
+    """RFC 6724 3.1 (IPv6: RFC 4007's scopes) and 3.2: IPv4 loopback and
+    autoconfiguration (169.254/16) addresses are link-local, the rest global."""
+    if isinstance(sa, sockaddr_in6):
+        a = sa.sin6_addr
+        if a[0] == 0xFF:
+            return a[1] & 0x0F
+        if a[0] == 0xFE and a[1] & 0xC0 == 0x80 or a == bytes(15) + b"\x01":
+            return _SCOPE_LINKLOCAL
+        if a[0] == 0xFE and a[1] & 0xC0 == 0xC0:
+            return 0x05
+        return _SCOPE_GLOBAL
+    a = sa.sin_addr
+    if a[0] == 127 or a[:2] == b"\xa9\xfe":
+        return _SCOPE_LINKLOCAL
+    return _SCOPE_GLOBAL
+
+
+def _policy_table() -> list[tuple[int, int, int, int, int]]:
+    """The kernel's policy table (sysctl net.inet6.ip6.addrctlpolicy) as
+    (prefix, mask, prefix length, precedence, label); [] if there is none."""
+    try:
+        pols = sysctlbyname("net.inet6.ip6.addrctlpolicy") or []
+    except OSError:
+        return []
+    out = []
+    for p in pols:
+        m = int.from_bytes(p.addrmask.sin6_addr, "big")
+        out.append((int.from_bytes(p.addr.sin6_addr, "big") & m, m, bin(m).count("1"),
+                    p.preced, p.label))
+    return out
+
+
+def _match_policy(table: list, a6: bytes) -> Optional[tuple[int, int]]:
+    """RFC 6724 2.1: the longest matching prefix of the table."""
+    v = int.from_bytes(a6, "big")
+    best, bestlen = None, -1
+    for prefix, mask, plen, preced, label in table:
+        if v & mask == prefix and plen > bestlen:
+            best, bestlen = (preced, label), plen
+    return best
+
+
+def _masklen(m: Any) -> int:
+    if isinstance(m, sockaddr_in6):
+        return bin(int.from_bytes(m.sin6_addr, "big")).count("1")
+    if isinstance(m, sockaddr_in):
+        return bin(int.from_bytes(m.sin_addr, "big")).count("1")
+    return 0
+
+
+class _srcinfo:
+    """What the kernel knows of the source addresses, asked only when a rule
+    needs it: getifaddrs (name, prefix length, interface type) and the
+    address flags (SIOCGIFAFLAG_IN6)."""
+
+    def __init__(self) -> None:
+        self._ifas: Optional[list] = None
+
+    def ifas(self) -> list:
+        if self._ifas is None:
+            try:
+                self._ifas = getifaddrs()
+            except OSError:
+                self._ifas = []
+        return self._ifas
+
+    def entry(self, src: Any) -> Optional[ifaddrs]:
+        a6 = _as6(src)
+        for ifa in self.ifas():
+            a = ifa.ifa_addr
+            if type(a) is type(src) and _as6(a) == a6 and \
+                    getattr(a, "sin6_scope_id", 0) in (0, getattr(src, "sin6_scope_id", 0)):
+                return ifa
+        return None
+
+    def flags(self, aio: _aio) -> int:
+        if aio.srcflags is None:
+            aio.srcflags = 0
+            src = aio.src
+            if isinstance(src, sockaddr_in6):
+                # a scoped source names its interface; a global one is looked up
+                name = if_indextoname(src.sin6_scope_id) if src.sin6_scope_id else None
+                if name is None:
+                    ifa = self.entry(src)
+                    name = ifa.ifa_name if ifa is not None else None
+                if name:
+                    aio.srcflags = _in6_addrflags(name, src)
+        return aio.srcflags
+
+    def native(self, aio: _aio) -> bool:
+        if aio.native is None:
+            ifa = self.entry(aio.src)
+            aio.native = True
+            if ifa is not None:
+                for e in self.ifas():
+                    if e.ifa_name == ifa.ifa_name and hasattr(e.ifa_addr, "sdl_type"):
+                        aio.native = e.ifa_addr.sdl_type not in _TUNNEL_IFTYPES
+                        break
+        return aio.native
+
+    def matchlen(self, aio: _aio) -> int:
+        """RFC 6724 2.2: CommonPrefixLen(Source(D), D), up to the source's prefix length."""
+        if aio.matchlen is None:
+            ifa = self.entry(aio.src)
+            v6 = isinstance(aio.src, sockaddr_in6)
+            width = 128 if v6 else 32
+            plen = _masklen(ifa.ifa_netmask) if ifa is not None else width
+            s, d = _as6(aio.src), aio.dst6
+            if not v6:
+                s, d = s[12:], d[12:]
+            n = width - (int.from_bytes(s, "big") ^ int.from_bytes(d, "big")).bit_length()
+            aio.matchlen = min(n, plen)
+        return aio.matchlen
+
+
+def _in6_addrflags(name: str, src: sockaddr_in6) -> int:
+    """The IN6_IFF_* flags of our address ``src`` on interface ``name`` (0 if unknown)."""
+    from kernel.wire.in6_var import SIOCGIFAFLAG_IN6, in6_ifreq
+    from userland.libc_sys import close, ioctl, socket
+    try:
+        s = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP)
+    except OSError:
+        return 0
+    try:
+        req = in6_ifreq(name, sockaddr_in6(src.sin6_addr, 0, 0, src.sin6_scope_id))
+        return int(ioctl(s, SIOCGIFAFLAG_IN6, req).ifru_flags6)
+    except (OSError, AttributeError, TypeError):
+        return 0
+    finally:
+        close(s)
+
+
+def _set_source(aio: _aio, table: list, cache: dict) -> None:
+    """Source(D): connect a UDP socket to D and ask its name (FreeBSD set_source)."""
+    from userland.libc_sys import close, connect, getsockname, socket
+    sa = aio.ai.ai_addr
+    fam = aio.ai.ai_family
+    key = (fam, aio.dst6, getattr(sa, "sin6_scope_id", 0))
+    if key not in cache:
+        src = None
+        try:
+            s = socket(fam, SOCK_DGRAM, IPPROTO_UDP)
+        except OSError:
+            s = -1
+        if s >= 0:
+            try:
+                connect(s, sockaddr_in6(sa.sin6_addr, 1, 0, sa.sin6_scope_id)
+                        if fam == AF_INET6 else sockaddr_in(sa.sin_addr, 1))
+                src = getsockname(s)
+            except OSError:
+                src = None                      # no route, no address: unusable (Rule 1)
+            finally:
+                close(s)
+        cache[key] = src
+    src = cache[key]
+    if src is not None:
+        aio.src = src
+        aio.srcscope = _addrscope(src)
+        aio.srcpolicy = _match_policy(table, _as6(src))
+
+
+def _comp_dst(d1: _aio, d2: _aio, info: _srcinfo) -> int:
+    """RFC 6724 6: -1 to prefer ``d1`` (DA), 1 to prefer ``d2`` (DB)."""
+    if d1.dst6 == d2.dst6 and d1.src == d2.src:
+        return -1 if d1.index < d2.index else 1  # one address, several socket types: Rule 10
+    # Rule 1: Avoid unusable destinations.
+    if (d1.src is None) != (d2.src is None):
+        return 1 if d1.src is None else -1
+    if d1.src is not None:
+        # Rule 2: Prefer matching scope.
+        m1, m2 = d1.dstscope == d1.srcscope, d2.dstscope == d2.srcscope
+        if m1 != m2:
+            return -1 if m1 else 1
+        # Rule 3: Avoid deprecated addresses.
+        dep1 = bool(info.flags(d1) & _IN6_IFF_DEPRECATED)
+        dep2 = bool(info.flags(d2) & _IN6_IFF_DEPRECATED)
+        if dep1 != dep2:
+            return 1 if dep1 else -1
+        # Rule 4: Prefer home addresses.
+        h1, h2 = bool(info.flags(d1) & _IN6_IFF_HOME), bool(info.flags(d2) & _IN6_IFF_HOME)
+        if h1 != h2:
+            return -1 if h1 else 1
+        # Rule 5: Prefer matching label.
+        l1 = d1.srcpolicy is not None and d1.dstpolicy is not None and \
+            d1.srcpolicy[1] == d1.dstpolicy[1]
+        l2 = d2.srcpolicy is not None and d2.dstpolicy is not None and \
+            d2.srcpolicy[1] == d2.dstpolicy[1]
+        if l1 != l2:
+            return -1 if l1 else 1
+    # Rule 6: Prefer higher precedence.
+    p1 = d1.dstpolicy[0] if d1.dstpolicy is not None else -1
+    p2 = d2.dstpolicy[0] if d2.dstpolicy is not None else -1
+    if p1 != p2:
+        return -1 if p1 > p2 else 1
+    if d1.src is not None:
+        # Rule 7: Prefer native transport.
+        n1, n2 = info.native(d1), info.native(d2)
+        if n1 != n2:
+            return -1 if n1 else 1
+    # Rule 8: Prefer smaller scope.
+    if d1.dstscope != d2.dstscope:
+        return -1 if d1.dstscope < d2.dstscope else 1
+    # Rule 9: Use longest matching prefix (DA and DB of the same family).
+    if d1.src is not None and d1.ai.ai_family == d2.ai.ai_family:
+        ml1, ml2 = info.matchlen(d1), info.matchlen(d2)
+        if ml1 != ml2:
+            return -1 if ml1 > ml2 else 1
+    # Rule 10: Otherwise, leave the order unchanged.
+    return -1 if d1.index < d2.index else (1 if d1.index > d2.index else 0)
+
+
+def rfc6724_sort(ais: list[addrinfo]) -> list[addrinfo]:
+    """``ais`` in the order of RFC 6724 6 (destination address selection), with
+    the kernel's policy table and the source addresses the kernel would use."""
+    table = _policy_table()
+    cache: dict = {}
+    aios = []
+    for i, ai in enumerate(ais):
+        d6 = _as6(ai.ai_addr)
+        aio = _aio(ai, i, d6, _addrscope(ai.ai_addr), _match_policy(table, d6))
+        _set_source(aio, table, cache)
+        aios.append(aio)
+    info = _srcinfo()
+    aios.sort(key=functools.cmp_to_key(lambda x, y: _comp_dst(x, y, info)))
+    return [a.ai for a in aios]
 
 
 def getnameinfo(sa: Any, flags: int = 0) -> tuple[str, str]:

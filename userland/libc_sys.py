@@ -612,8 +612,12 @@ def recvmsg(s: int, msg: Any, flags: int = 0) -> int:
     return _trap()(_S.SYS_recvmsg, s, msg, flags)
 
 
-def getsockopt(s: int, level: int, name: int) -> Any:
-    return _trap()(_S.SYS_getsockopt, s, level, name)
+def getsockopt(s: int, level: int, name: int, value: Any = None) -> Any:
+    """getsockopt(2); ``value`` is what the buffer holds going in, for the
+    options that read a request (IP_MSFILTER, IPV6_MSFILTER)."""
+    if value is None:
+        return _trap()(_S.SYS_getsockopt, s, level, name)
+    return _trap()(_S.SYS_getsockopt, s, level, name, value)
 
 
 def setsockopt(s: int, level: int, name: int, value: Any) -> None:

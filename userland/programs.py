@@ -13,7 +13,9 @@ from userland.sbin import dmesg, sysctl
 from userland import etc_rc
 from userland.sbin import ifconfig, init, ping, ping6, route, rtsol
 from userland.usr_bin import netstat
-from userland.usr_sbin import arp, ndp, rtadvd, rtsold
+from userland.usr_sbin import ip6addrctl
+from userland.usr_sbin import ifmcstat
+from userland.usr_sbin import arp, ndp, rtadvd, rtsold, setkey, tcpdump
 
 PROGRAMS: dict[str, Callable[[list[str]], int]] = {
     "/etc/rc": etc_rc.main,
@@ -30,10 +32,14 @@ PROGRAMS: dict[str, Callable[[list[str]], int]] = {
     "/sbin/ping6": ping6.main,
     "/sbin/route": route.main,
     "/sbin/rtsol": rtsol.main,
+    "/sbin/setkey": setkey.main,
     "/sbin/sysctl": sysctl.main,
     "/usr/bin/netstat": netstat.main,
     "/usr/sbin/arp": arp.main,
+    "/usr/sbin/ifmcstat": ifmcstat.main,
+    "/usr/sbin/ip6addrctl": ip6addrctl.main,
     "/usr/sbin/ndp": ndp.main,
     "/usr/sbin/rtadvd": rtadvd.main,
     "/usr/sbin/rtsold": rtsold.main,
+    "/usr/sbin/tcpdump": tcpdump.main,
 }

@@ -40,13 +40,18 @@ SYSINITS: list[str] = [
     "kernel.netinet6.in6:in6_init",
     "kernel.netinet6.scope6:scope6_init",
     "kernel.netinet6.nd6:nd6_init",
+    "kernel.netinet6.mld6:mld_init",
     "kernel.netinet.ip_input:ip_init",
+    "kernel.netinet.igmp:igmp_init",
     "kernel.netinet.if_ether:arp_init",
     "kernel.net.if_ioctl:ifioctl_init",
     "kernel.net.rtsock:rts_init",
+    "kernel.netkey.key:key_init",
+    "kernel.net.bpf:bpf_init",
     "kernel.netinet6.in6_pcblist:in6_pcblist_init",
     "kernel.netinet.in_pcblist:in_pcblist_init",
     "kernel.opencrypto.crypto:crypto_init",
+    "kernel.netipsec.ipsec:ipsec_init",
 ]
 
 # SI_SUB_PSEUDO: pseudo-devices, run by Kernel.boot() after autoconfiguration

@@ -259,10 +259,11 @@ def sys_setsockopt(td: "proc", s: int, level: int, name: int, val: Any = None) -
     return 0
 
 
-def sys_getsockopt(td: "proc", s: int, level: int, name: int) -> Any:
+def sys_getsockopt(td: "proc", s: int, level: int, name: int, val: Any = None) -> Any:
+    """``val``: what the caller's buffer holds going in (getsourcefilter(3)'s request)."""
     if type(level) is not int or type(name) is not int:
         raise oserror(EINVAL)
-    return sogetopt(getsock(td, s), sockopt(SOPT_GET, level, name, None, td))
+    return sogetopt(getsock(td, s), sockopt(SOPT_GET, level, name, val, td))
 
 
 def sys_getsockname(td: "proc", s: int) -> Any:

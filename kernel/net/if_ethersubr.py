@@ -8,13 +8,22 @@ the hardware and is dropped here unless the interface is ALLMULTI or
 PROMISC — and hands the payload to the protocol registered for the ethertype
 (``ether_demux``/netisr).  ``ether_output`` prepends the header and queues the
 frame for the driver's ``if_start``.
+
+bpf (kernel/net/bpf.py): ``ether_ifattach`` attaches the interface as
+DLT_EN10MB; ``ether_input`` shows each frame of an interface that is up to
+the listeners before the software multicast filter or the promiscuous
+"not for us" check drops it, as FreeBSD's ``BPF_MTAP`` in ether_input does;
+``ether_output`` shows each frame it queues for the driver.  Both cost one
+attribute test (``ifp.if_bpf``) when nobody listens.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from kernel.kern.uipc_mbuf import M_BCAST, M_MCAST, M_PROMISC, mbuf
+from kernel.net.bpf import bpf_mtap, bpfattach
 from kernel.net.if_var import ifnet, if_attach
+from kernel.wire.bpf import DLT_EN10MB
 from kernel.wire import errno
 from kernel.wire.ethernet import ETHER_BROADCAST, ETHER_HDR_LEN, ETHERMTU, ether_header
 from kernel.wire.net_if import IFF, IFT, LinkState
@@ -35,6 +44,7 @@ def ether_ifattach(ifp: ifnet, lla: bytes) -> None:
     ifp.if_input = ether_input
     ifp.if_output = ether_output
     if_attach(ifp)
+    bpfattach(ifp, DLT_EN10MB, ETHER_HDR_LEN)
     ifp.kernel.printf(f"{ifp.if_xname}: Ethernet address: {lla.hex(':')}\n")
 
 
@@ -53,18 +63,25 @@ def ether_input(ifp: ifnet, m: mbuf) -> None:
     off = m.off
     ifd.ifi_ipackets += 1
     ifd.ifi_ibytes += m.m_len
-    if buf[off] & 0x01:                # group bit of the destination
+    group = buf[off] & 0x01            # group bit of the destination
+    mcast = None
+    if group:
         dst = bytes(buf[off:off + 6])
         if dst == ETHER_BROADCAST:
             m.m_flags |= M_BCAST
         else:
             m.m_flags |= M_MCAST
             ifd.ifi_imcasts += 1
-            # Software multicast filter behind the imprecise hardware hash.
-            if not (ifp.if_flags & _IFF_PROMISC_ALLMULTI) and ifp.if_findmulti(dst) is None:
-                ifd.ifi_iqdrops += 1
-                k.count("ether_mcast_filtered")
-                return
+            mcast = dst
+    if ifp.if_bpf is not None:         # BPF_MTAP: tap the frame off here for bpf
+        bpf_mtap(ifp, m, False)
+    if group:
+        # Software multicast filter behind the imprecise hardware hash.
+        if (mcast is not None and not (ifp.if_flags & _IFF_PROMISC_ALLMULTI)
+                and ifp.if_findmulti(mcast) is None):
+            ifd.ifi_iqdrops += 1
+            k.count("ether_mcast_filtered")
+            return
     elif ifp.if_flags & _IFF_PROMISC and bytes(buf[off:off + 6]) != ifp.if_addr:
         m.m_flags |= M_PROMISC         # for bpf only; not for us
         k.count("ether_promisc_notforus")
@@ -83,22 +100,27 @@ def ether_demux(ifp: ifnet, m: mbuf) -> None:
     proto(ifp, m)
 
 
-def ether_output(ifp: ifnet, m: mbuf, dst: bytes, ethertype: int) -> int:
+def ether_output(ifp: ifnet, m: mbuf, dst: bytes, ethertype: int,
+                 src: bytes | None = None) -> int:
     """Prepend an Ethernet header and queue the frame (ether_output_frame).
 
-    Returns 0 or an errno (ENETDOWN when the interface is down, ENOBUFS when
-    the send queue is full — counted in ifi_oqdrops).
+    ``src`` is the source address of a header that is complete already (a
+    bpf write with BIOCSHDRCMPLT, FreeBSD's pseudo_AF_HDRCMPLT); otherwise
+    the interface's own.  Returns 0 or an errno (ENETDOWN when the interface
+    is down, ENOBUFS when the send queue is full — counted in ifi_oqdrops).
     """
     if not (ifp.if_flags & _IFF_UP) or ifp.if_link_state == LinkState.DOWN:
         ifp.if_data.ifi_oerrors += 1
         return errno.ENETDOWN
     off = m.m_prepend(ETHER_HDR_LEN)
-    _eh.pack_into(m.buf, off, dst, ifp.if_addr, ethertype)
+    _eh.pack_into(m.buf, off, dst, ifp.if_addr if src is None else src, ethertype)
     if dst[0] & 0x01 and dst != ETHER_BROADCAST:
         ifp.if_data.ifi_omcasts += 1
     if not ifp.if_snd.enqueue(m):
         ifp.if_data.ifi_oqdrops += 1
         return errno.ENOBUFS
+    if ifp.if_bpf is not None:         # BPF_MTAP of the frame handed to the driver
+        bpf_mtap(ifp, m, True)
     if ifp.if_start is not None:
         ifp.if_start(ifp)
     return 0

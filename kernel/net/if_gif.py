@@ -6,7 +6,7 @@ inside IPv6 or IPv4 packets between two tunnel endpoints:
 
     ifconfig gif0 create
     ifconfig gif0 tunnel 192.0.2.1 192.0.2.2           # SIOCSIFPHYADDR (outer IPv4)
-    ifconfig gif0 tunnel 2001:db8::1 2001:db8::2       # SIOCSIFPHYADDR_IN6 (outer IPv6)
+    ifconfig gif0 inet6 tunnel 2001:db8::1 2001:db8::2 # SIOCSIFPHYADDR_IN6 (outer IPv6)
     ifconfig gif0 inet6 2001:db8:ffff::1 2001:db8:ffff::2 prefixlen 128 up
 
 The four combinations are RFC 4213's configured tunnel (IPv6 in IPv4,
@@ -33,7 +33,9 @@ address).  Two tunnels with the same endpoints are refused (EADDRNOTAVAIL)
 unless ``net.link.gif.parallel_tunnels`` is set.  IFF_LINK2 turns KAME's
 ingress filter on the outer source off (in_gif.py, in6_gif.py).
 
-Every drop is counted in ``k.gif.gifstat`` (``sysctl net.link.gif.stats``);
+bpf sees the inner packets of a gif (DLT_NULL: a 4-byte address family in
+host order, then the packet), going out in ``gif_output`` and coming in in
+``gif_input``.  Every drop is counted in ``k.gif.gifstat`` (``net.link.gif.stats``);
 the packets and bytes a tunnel carries are in its ``if_data``.
 """
 from __future__ import annotations
@@ -43,11 +45,17 @@ from typing import TYPE_CHECKING, Any, Optional
 from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
 from kernel.kern.subr_prf import LOG_NOTICE, log
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, mbuf
+from kernel.net.bpf import bpf_mtap2, bpfattach, bpfdetach
 from kernel.net.if_clone import if_clone, if_clone_attach
 from kernel.net.if_var import if_attach, if_detach, if_purgeaddrs, ifnet
 from kernel.net.route import route_in6
+from kernel.netinet import in_gif as _in_gif
 from kernel.netinet.in_rmx import route_in
+from kernel.netinet.ip_input import ip_input
+from kernel.netinet6 import in6_gif as _in6_gif
+from kernel.netinet6.ip6_input import ip6_input
 from kernel.wire import errno as E
+from kernel.wire.bpf import DLT_NULL
 from kernel.wire.ethernet import ETHERTYPE
 from kernel.wire.in6 import IN6ADDR_ANY, in6_is_scoped, sockaddr_in6
 from kernel.wire.in6_var import (SIOCGIFPDSTADDR_IN6, SIOCGIFPSRCADDR_IN6, SIOCSIFPHYADDR_IN6,
@@ -145,10 +153,8 @@ def gifattach(k: "Kernel") -> None:
     SYSCTL_INT(k, "net.link.gif.parallel_tunnels", g, "parallel_tunnels",
                "Allow parallel tunnels?", check=lambda v: v in (0, 1))
     SYSCTL_STRUCT(k, "net.link.gif.stats", lambda: g.gifstat, "gif statistics")
-    from kernel.netinet import in_gif
-    from kernel.netinet6 import in6_gif
-    in_gif.in_gif_init(k)
-    in6_gif.in6_gif_init(k)
+    _in_gif.in_gif_init(k)
+    _in6_gif.in6_gif_init(k)
 
 
 def gif_clone_create(k: "Kernel", ifc: if_clone, unit: int) -> int:
@@ -165,7 +171,7 @@ def gif_clone_create(k: "Kernel", ifc: if_clone, unit: int) -> int:
     ifp.if_output = gif_output
     ifp.if_ioctl = gif_ioctl
     if_attach(ifp)
-    _bpfattach(ifp)
+    bpfattach(ifp, DLT_NULL, 4)            # sizeof(u_int32_t): the address family
     k.gif.gif_softc_list.append(sc)
     return 0
 
@@ -179,40 +185,17 @@ def gif_clone_destroy(ifp: Any) -> int:
         from kernel.net.if_ioctl import if_down
         if_down(ifp)
     if_purgeaddrs(ifp)
-    _bpfdetach(ifp)
+    bpfdetach(ifp)
     if_detach(ifp)
     if sc in k.gif.gif_softc_list:
         k.gif.gif_softc_list.remove(sc)
     return 0
 
 
-# -- bpf (optional: DLT_NULL, a 4-byte address family in host order before the packet) ---------
-def _bpf() -> Any:
-    try:
-        from kernel.net import bpf
-    except ImportError:
-        return None
-    return bpf if hasattr(bpf, "bpfattach") else None
-
-
-def _bpfattach(ifp: Any) -> None:
-    bpf = _bpf()
-    if bpf is not None:
-        bpf.bpfattach(ifp, bpf.DLT_NULL, 4)
-
-
-def _bpfdetach(ifp: Any) -> None:
-    bpf = _bpf()
-    if bpf is not None and hasattr(bpf, "bpfdetach"):
-        bpf.bpfdetach(ifp)
-
-
-def _bpf_tap(ifp: Any, m: mbuf, af: int) -> None:
-    if getattr(ifp, "if_bpf", None) is None:
-        return
-    bpf = _bpf()
-    if bpf is not None and hasattr(bpf, "bpf_mtap2"):
-        bpf.bpf_mtap2(ifp.if_bpf, af.to_bytes(4, "little"), m)
+# -- bpf: DLT_NULL, a 4-byte address family in host order before the packet ----------------------
+def _bpf_tap(ifp: Any, m: mbuf, af: int, outgoing: bool) -> None:
+    """bpf_mtap2 with the family as the link header (the caller tests if_bpf)."""
+    bpf_mtap2(ifp, af.to_bytes(4, "little"), m, outgoing)
 
 
 # -- tunnel endpoints --------------------------------------------------------------------------
@@ -355,15 +338,14 @@ def gif_output(ifp: Any, m: mbuf, dst: Any, ethertype: int) -> int:
             st.gifs_afnosupport += 1
             ifd.ifi_oerrors += 1
             return E.EAFNOSUPPORT
-        _bpf_tap(ifp, m, af)
+        if ifp.if_bpf is not None:
+            _bpf_tap(ifp, m, af, True)
         ifd.ifi_opackets += 1
         ifd.ifi_obytes += m.m_len
         if sc.gif_family == AF_INET:
-            from kernel.netinet.in_gif import in_gif_output
-            err = in_gif_output(ifp, af, m)
+            err = _in_gif.in_gif_output(ifp, af, m)
         else:
-            from kernel.netinet6.in6_gif import in6_gif_output
-            err = in6_gif_output(ifp, af, m)
+            err = _in6_gif.in6_gif_output(ifp, af, m)
         if err:
             ifd.ifi_oerrors += 1
         return err
@@ -404,14 +386,11 @@ def gif_input(ifp: Any, m: mbuf, af: int) -> None:
         return
     m.rcvif = ifp
     m.m_flags &= ~(M_BCAST | M_MCAST | M_LOOP)
-    _bpf_tap(ifp, m, af)
+    if ifp.if_bpf is not None:
+        _bpf_tap(ifp, m, af, False)
     ifp.if_data.ifi_ipackets += 1
     ifp.if_data.ifi_ibytes += m.m_len
-    if af == AF_INET6:
-        from kernel.netinet6.ip6_input import ip6_input as proto
-    else:
-        from kernel.netinet.ip_input import ip_input as proto
-    k.platform.call_later(0, _gif_netisr, (proto, ifp, m))
+    k.platform.call_later(0, _gif_netisr, (ip6_input if af == AF_INET6 else ip_input, ifp, m))
 
 
 def _gif_netisr(arg: tuple) -> None:

@@ -13,15 +13,24 @@ with ``M_LOOP`` set and ``rcvif = ifp``.  As in FreeBSD, ``nd6_output_ifp``
 calls lo0's output with the *original* interface (the one the destination
 address belongs to) as ``ifp``, so the packet arrives on that interface:
 ``fe80::1%em0`` sent to itself comes in on em0.
+
+bpf: lo0 is attached as DLT_NULL, whose link header is the 4-byte address
+family in host order.  ``lo_bpf_mtap(ifp, m, ethertype)`` shows a looped
+packet to lo0's listeners once (if.c ``if_simloop``: "passes to lo0's BPF,
+even in case of IPv6, where ifp != lo0"; multicast looped on another
+interface is not shown); ``looutput`` calls it.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kernel.kern.uipc_mbuf import M_LOOP, mbuf
+from kernel.kern.uipc_mbuf import M_LOOP, M_MCAST, mbuf
+from kernel.net.bpf import bpf_mtap2, bpfattach
 from kernel.net.if_var import ifnet, if_attach
 from kernel.netinet6 import in6
 from kernel.wire import errno as bsd_errno
+from kernel.wire.bpf import DLT_NULL
+from kernel.wire.socket import AF_INET, AF_INET6
 from kernel.wire.net_if import IFF, IFT
 from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU
 
@@ -30,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LOMTU = 16384
 LOMTU_MAX = 65536
+_ETHERTYPE_AF = {0x86DD: AF_INET6, 0x0800: AF_INET}
 
 
 def loattach(k: "Kernel") -> ifnet:
@@ -41,6 +51,7 @@ def loattach(k: "Kernel") -> ifnet:
     ifp.if_output = looutput
     ifp.if_ioctl = loioctl
     if_attach(ifp)
+    bpfattach(ifp, DLT_NULL, 4)        # sizeof(u_int32_t): the address family
     k.loif = ifp
     ifp.if_flags |= int(IFF.UP | IFF.DRV_RUNNING)
     in6.in6_if_up(ifp)
@@ -62,8 +73,22 @@ def looutput(ifp: Any, m: mbuf, dst: Any, ethertype: int) -> int:
         return bsd_errno.EAFNOSUPPORT
     m.m_flags |= M_LOOP
     m.rcvif = ifp
+    if lo.if_bpf is not None:
+        lo_bpf_mtap(ifp, m, ethertype)
     k.platform.call_later(0, _loinput, (lo, ifp, m, proto))
     return 0
+
+
+def lo_bpf_mtap(ifp: Any, m: mbuf, ethertype: int) -> None:
+    """Show a packet looped back on ``ifp`` to lo0's bpf listeners, behind its
+    DLT_NULL header (bpf_mtap2 with the address family, if_simloop)."""
+    lo = getattr(ifp.kernel, "loif", None)
+    if lo is None or lo.if_bpf is None:
+        return
+    if m.m_flags & M_MCAST and lo is not ifp:
+        return                          # multicast loopback is not shown on lo0
+    af = _ETHERTYPE_AF.get(int(ethertype), 0)
+    bpf_mtap2(lo, af.to_bytes(4, "little"), m, False)
 
 
 def _loinput(arg: tuple) -> None:

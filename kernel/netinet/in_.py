@@ -27,7 +27,8 @@ Lookups the rest of netinet uses: ``in_localip`` (one of our addresses),
 ``inm_lookup`` (have we joined a group on an interface) with
 ``in_addmulti``/``in_delmulti`` (reference counted; the link layer hears of
 the first join and the last leave through ``if_addmulti``/``if_delmulti``,
-RFC 1112 6.4 mapping).  IGMPv3 (RFC 3376) will hook its reports there.
+RFC 1112 6.4 mapping); the records, their source filters and IGMPv3 live in
+in_mcast.py and igmp.py.
 """
 from __future__ import annotations
 
@@ -36,13 +37,12 @@ from typing import TYPE_CHECKING, Any, Optional
 from kernel.netinet import in_rmx
 from kernel.netinet.in_var import IFA_ROUTE, IFA_RTSELF, in_ifaddr, in_multi
 from kernel.wire import errno as E
-from kernel.wire.ethernet import ether_map_ipv4_multicast
 from kernel.wire.in_ import (INADDR_ALLHOSTS_GROUP, INADDR_ANY, INADDR_BROADCAST, IN_EXPERIMENTAL,
                              IN_LOOPBACK, IN_MULTICAST, IN_ZERONET, in_classlen, in_mask2len,
                              sockaddr_in)
 from kernel.wire.in_var import (SIOCAIFADDR, SIOCDIFADDR, SIOCGIFADDR, SIOCGIFBRDADDR,
                                 SIOCGIFDSTADDR, SIOCGIFNETMASK, in_aliasreq, in_ifreq)
-from kernel.wire.net_if import IFF, IFT
+from kernel.wire.net_if import IFF
 from kernel.wire.route import (RTF_HOST, RTF_LOCAL, RTF_STATIC, RTM_ADD, RTM_DELADDR,
                                RTM_DELETE, RTM_NEWADDR, sockaddr_dl)
 
@@ -193,34 +193,17 @@ def inm_lookup(ifp: Any, group: bytes) -> Optional[in_multi]:
 
 
 def in_addmulti(ifp: Any, group: bytes) -> Optional[in_multi]:
-    """Join ``group`` on ``ifp`` (reference counted); the first join programs
-    the link-layer filter (RFC 1112 6.4: 01:00:5e and the low 23 bits)."""
-    if len(group) != 4 or not IN_MULTICAST(group) or not ifp.if_flags & _IFF_MULTICAST:
-        return None
-    st = ifp.kernel.inet
-    key = (ifp.if_index, bytes(group))
-    inm = st.in_multihead.get(key)
-    if inm is not None:
-        inm.inm_refcount += 1
-        return inm
-    lladdr = None
-    if ifp.if_type == IFT.ETHER:
-        lladdr = ether_map_ipv4_multicast(group)
-        ifp.if_addmulti(lladdr)
-    inm = in_multi(group, ifp, lladdr)
-    st.in_multihead[key] = inm
-    return inm
+    """Join ``group`` on ``ifp`` for the kernel (reference counted): the first
+    join programs the link-layer filter (RFC 1112 6.4: 01:00:5e and the low
+    23 bits) and IGMP reports it (in_mcast.in_joingroup)."""
+    from kernel.netinet import in_mcast
+    return in_mcast.in_joingroup(ifp, group)
 
 
 def in_delmulti(inm: in_multi) -> None:
-    """Drop a reference; the last one leaves the group and tells the link layer."""
-    ifp = inm.inm_ifp
-    inm.inm_refcount -= 1
-    if inm.inm_refcount > 0:
-        return
-    ifp.kernel.inet.in_multihead.pop((ifp.if_index, inm.inm_addr), None)
-    if inm.inm_lladdr is not None:
-        ifp.if_delmulti(inm.inm_lladdr)
+    """Drop a kernel reference; the last one leaves the group and tells the link layer."""
+    from kernel.netinet import in_mcast
+    in_mcast.in_leavegroup_kernel(inm)
 
 
 def in_leavegroup(ifp: Any, group: bytes) -> None:

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from kernel.kern.kern_sysctl import SYSCTL_INT
 from kernel.kern.uipc_mbuf import M_LOOP, mbuf
+from kernel.net import if_gif as _gif
+from kernel.netinet import in_rmx, ip_output as _ip_output
 from kernel.wire import errno as E
 from kernel.wire.icmp import ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG
 from kernel.wire.ip import IP_DF, IP_HDR_LEN, ip_hdr
@@ -68,7 +70,6 @@ def in_gif_init(k: "Kernel") -> None:
 # -- output --------------------------------------------------------------------------------------
 def in_gif_pathmtu(k: "Kernel", sc: Any) -> int:
     """The MTU towards the tunnel's remote end (a route's, else its interface's)."""
-    from kernel.netinet import in_rmx
     if getattr(k, "rt_inet", None) is None:
         return 0
     rt = in_rmx.in_rtalloc(k, sc.gif_pdst)
@@ -82,7 +83,6 @@ def in_gif_pathmtu(k: "Kernel", sc: Any) -> int:
 
 def in_gif_output(ifp: Any, family: int, m: mbuf) -> int:
     """Encapsulate the ``family`` packet ``m`` in IPv4 and send it; an errno."""
-    from kernel.netinet.ip_output import ip_output
     k = ifp.kernel
     g = k.gif
     st = g.gifstat
@@ -122,7 +122,7 @@ def in_gif_output(ifp: Any, family: int, m: mbuf) -> int:
     # 41 or 4, the tunnel's ends; ip_output sets the identification and checksum.
     ip_hdr.pack_into(m.buf, n, 0x45, tos, total, 0, df, g.ip_gif_ttl, proto, 0,
                      sc.gif_psrc, sc.gif_pdst)
-    return ip_output(k, m, None, sc.gif_ro, 0, None, None)
+    return _ip_output.ip_output(k, m, None, sc.gif_ro, 0, None, None)
 
 
 # -- input ----------------------------------------------------------------------------------------
@@ -141,7 +141,6 @@ def _martian(k: "Kernel", src: bytes) -> bool:
 
 def _ingress_ok(k: "Kernel", m: mbuf, src: bytes) -> bool:
     """KAME gif_validate4: "ingress filters on outer source"."""
-    from kernel.netinet import in_rmx
     if m.m_flags & M_LOOP:
         return True                      # from this host to itself
     rt = in_rmx.in_rtalloc(k, src)
@@ -151,18 +150,18 @@ def _ingress_ok(k: "Kernel", m: mbuf, src: bytes) -> bool:
 def in_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     """``k.inetsw[4]`` and ``k.inetsw[41]``: decapsulate for the tunnel the
     outer addresses name, or hand the packet to raw sockets."""
-    from kernel.net.if_gif import gif_input, gif_lookup
     b = m.buf
     o = m.off
     src = bytes(b[o + 12:o + 16])
     dst = bytes(b[o + 16:o + 20])
-    sc, ours = gif_lookup(k, AF_INET, src, dst)
+    sc, ours = _gif.gif_lookup(k, AF_INET, src, dst)
     g = getattr(k, "gif", None)
     if sc is None:
         if ours:
             # RFC 4213 3.6: "Packets for which the IPv4 source address does not
             # match MUST be discarded and an ICMP message SHOULD NOT be generated"
             g.gifstat.gifs_wrongsrc += 1
+            k.ipstat.ips_nogif += 1
             return IPPROTO_DONE
         if g is not None:
             g.gifstat.gifs_nomatch += 1
@@ -173,6 +172,7 @@ def in_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     if not gifp.if_flags & _IFF_UP:
         st.gifs_ifdown += 1
         gifp.if_data.ifi_iqdrops += 1
+        k.ipstat.ips_nogif += 1                 # KAME in_gif_input: "no gif" or down
         return IPPROTO_DONE
     if _martian(k, src):
         st.gifs_martian += 1
@@ -193,13 +193,13 @@ def in_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
             st.gifs_badinner += 1
             gifp.if_data.ifi_ierrors += 1
             return IPPROTO_DONE
-        gif_input(gifp, m, AF_INET6)
+        _gif.gif_input(gifp, m, AF_INET6)
     else:
         if m.m_len < IP_HDR_LEN or b[o] >> 4 != 4:
             st.gifs_badinner += 1
             gifp.if_data.ifi_ierrors += 1
             return IPPROTO_DONE
-        gif_input(gifp, m, AF_INET)
+        _gif.gif_input(gifp, m, AF_INET)
     return IPPROTO_DONE
 
 

@@ -9,9 +9,9 @@ The kernel keeps them in ``k.in_ifaddrhead`` with a hash by address
 
 ``in_multi`` is one group joined on an interface, reference counted
 (``in_addmulti``/``in_delmulti`` in in.py); the first join reaches the link
-layer through ``ifp.if_addmulti`` with the RFC 1112 6.4 mapping.  IGMPv3
-(RFC 3376) hangs its per-group state off these when it comes, as MLD does
-off ``in6_multi``.
+layer through ``ifp.if_addmulti`` with the RFC 1112 6.4 mapping.  The
+records the kernel makes are in_mcast.py's subclass, with the listeners'
+source filters and the IGMPv3 state (igmp.py, RFC 3376).
 """
 from __future__ import annotations
 

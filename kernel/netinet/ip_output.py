@@ -27,17 +27,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, MLEADING, mbuf
-from kernel.netinet import if_ether as _if_ether, in_ as _in, in_rmx
+from kernel.netinet import if_ether as _if_ether, in_ as _in, in_mcast as _in_mcast, in_rmx
 from kernel.netinet6.ip6_output import _loop_stats  # if_simloop's lo0 counters
 from kernel.netinet.ip_var import (INP_DONTFRAG, INP_RECVDSTADDR, INP_RECVIF, INP_RECVTTL,
                                    IP_ALLOWBROADCAST, IP_FORWARDING, IP_RAWOUTPUT, IP_ROUTETOIF,
                                    ip_moptions, m_frombuf)
 from kernel.wire import errno as E
 from kernel.wire.ethernet import ETHERTYPE
-from kernel.wire.in_ import (INADDR_ANY, IP_ADD_MEMBERSHIP, IP_DONTFRAG, IP_DROP_MEMBERSHIP,
-                             IP_MAX_MEMBERSHIPS, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
+from kernel.wire.in_ import (INADDR_ANY, IP_DONTFRAG, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
                              IP_MULTICAST_TTL, IP_RECVDSTADDR, IP_RECVIF, IP_RECVTTL, IP_TOS,
-                             IP_TTL, IPPROTO_IP, ip_mreq)
+                             IP_TTL, IPPROTO_IP)
 from kernel.wire.ip import (IP_DEFAULT_MULTICAST_TTL, IP_DF, IP_HDR_LEN, IP_MAXPACKET, IP_MF,
                             IP_OFFMASK, IP_SUM_OFF, IPOPT_COPIED, IPOPT_EOL, Malformed,
                             ip_header_cksum, ip_options_walk)
@@ -78,10 +77,12 @@ def ip_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int 
     if m.m_len < IP_HDR_LEN:
         st.ips_odropped += 1
         return E.EINVAL
+    if opt and not flags & (IP_FORWARDING | IP_RAWOUTPUT):
+        ip_insertoptions(m, bytes(opt))          # e.g. IGMP's Router Alert (RFC 2113)
     b = m.buf
     o = m.off
     if not flags & (IP_FORWARDING | IP_RAWOUTPUT):
-        b[o] = 0x45                              # version 4, no options
+        b[o] = 0x45 + (len(opt) >> 2 if opt else 0)   # version 4, IHL
         ip_id = ip_newid(k)
         b[o + 4] = ip_id >> 8
         b[o + 5] = ip_id & 0xFF
@@ -192,6 +193,17 @@ def ip_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int 
         ia.ifa_opackets += 1
         ia.ifa_obytes += ip_len
     return _send(k, ifp, m, mtu, hlen, nexthop, is_gw)
+
+
+def ip_insertoptions(m: mbuf, opt: bytes) -> None:
+    """Put the options ``opt`` (a multiple of 4 octets) after the IP header."""
+    n = len(opt)
+    if not n or n & 3 or n > 40 or m.m_len < IP_HDR_LEN:
+        return
+    o = m.m_prepend(n)
+    b = m.buf
+    b[o:o + IP_HDR_LEN] = b[o + n:o + n + IP_HDR_LEN]
+    b[o + IP_HDR_LEN:o + IP_HDR_LEN + n] = opt
 
 
 def _send(k: "Kernel", ifp: Any, m: mbuf, mtu: int, hlen: int, nexthop: bytes,
@@ -384,10 +396,9 @@ def ip_ctloutput(so: Any, sopt: Any) -> int:
                 imo = _moptions(inp)
                 imo.imo_multicast_ifp = ifp
                 imo.imo_multicast_addr = bytes(val)
-            elif name in (IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP):
-                if not isinstance(val, ip_mreq):
-                    return E.EINVAL
-                return ip_setmembership(k, inp, val, name == IP_ADD_MEMBERSHIP)
+            elif name in _in_mcast.IP_MCAST_SOCKOPTS:
+                # group memberships and source filters (RFC 1112 7.1, RFC 3678)
+                return _in_mcast.inp_setmoptions(k, inp, name, val)
             else:
                 return E.ENOPROTOOPT
             return 0
@@ -406,6 +417,9 @@ def ip_ctloutput(so: Any, sopt: Any) -> int:
         elif name == IP_MULTICAST_IF:
             sopt.sopt_val = imo.imo_multicast_addr if imo is not None and \
                 imo.imo_multicast_ifp is not None else INADDR_ANY
+        elif name == _in_mcast.IP_MSFILTER:
+            err, sopt.sopt_val = _in_mcast.inp_getmoptions(k, inp, name, val)  # getsourcefilter(3)
+            return err
         else:
             return E.ENOPROTOOPT
         return 0
@@ -415,48 +429,9 @@ def ip_ctloutput(so: Any, sopt: Any) -> int:
         return E.EINVAL
 
 
-def ip_setmembership(k: "Kernel", inp: Any, mreq: ip_mreq, join: bool) -> int:
-    """IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP (RFC 1112 7.1: JoinHostGroup,
-    LeaveHostGroup): the interface by its address, or by the route to the group."""
-    group = mreq.imr_multiaddr
-    if not isinstance(group, bytes) or len(group) != 4 or not 224 <= group[0] < 240:
-        return E.EINVAL
-    if mreq.imr_interface == INADDR_ANY:
-        rt = in_rmx.in_rtalloc(k, group)
-        ifp = rt.rt_ifp if rt is not None else None
-        if ifp is None or not ifp.if_flags & _IFF_MULTICAST:
-            return E.EADDRNOTAVAIL
-    else:
-        err, ifp = _addr_to_ifp(k, mreq.imr_interface)
-        if err:
-            return err
-    imo = _moptions(inp)
-    have = next((inm for inm in imo.imo_membership
-                 if inm.inm_addr == group and inm.inm_ifp is ifp), None)
-    if join:
-        if have is not None:
-            return E.EADDRINUSE
-        if len(imo.imo_membership) >= IP_MAX_MEMBERSHIPS:
-            return E.ETOOMANYREFS
-        inm = _in.in_addmulti(ifp, group)
-        if inm is None:
-            return E.ENOBUFS
-        imo.imo_membership.append(inm)
-        return 0
-    if have is None:
-        return E.EADDRNOTAVAIL
-    imo.imo_membership.remove(have)
-    _in.in_delmulti(have)
-    return 0
-
-
 def ip_freemoptions(imo: Optional[ip_moptions]) -> None:
-    """A socket closes: leave the groups it joined."""
-    if imo is None:
-        return
-    for inm in imo.imo_membership:
-        _in.in_delmulti(inm)
-    imo.imo_membership.clear()
+    """A socket closes: leave the groups it joined (inp_freemoptions)."""
+    _in_mcast.inp_freemoptions(imo)
 
 
 def ip_dontfrag(inp: Any) -> int:

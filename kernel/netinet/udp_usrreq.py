@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
 from kernel.kern.uipc_mbuf import M_BCAST, M_MCAST, mbuf
-from kernel.netinet import in_ as _in
+from kernel.netinet import in_ as _in, in_mcast as _in_mcast
 from kernel.netinet.in_pcb import (in_pcballoc, in_pcbbind, in_pcbconnect, in_pcbdetach,
                                    in_pcbdisconnect, in_pcbfaddr, in_pcbladdr, in_pcblookup,
                                    in_getpeeraddr, in_getsockaddr, in_pcbnotify,
@@ -110,8 +110,9 @@ def udp_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
             if mcast:
                 # only the sockets that joined the group on this interface (FreeBSD 7+)
                 imo = inp.inp_moptions
-                if imo is None or not any(inm.inm_addr == dst and inm.inm_ifp is ifp
-                                          for inm in imo.imo_membership):
+                # and whose source filter lets ``src`` through (RFC 3678, imo_multi_filter)
+                if imo is None or _in_mcast.imo_multi_filter(imo, ifp, dst, src) != \
+                        _in_mcast.MCAST_PASS:
                     st.udps_filtermcast += 1
                     continue
             targets.append(inp)

@@ -5,7 +5,9 @@ destination(s) only; its options are processed as in 4.2 — Pad1 and PadN
 skipped, an unrecognized option acted on by the two high-order bits of its
 type (``ip6_unknown_opt``: skip; discard; discard and send Parameter
 Problem code 2; the same unless the destination was multicast).  The home
-address option (RFC 6275 6.3) is Mobile IPv6's and comes with mip6.
+address option (RFC 6275 6.3) is Mobile IPv6's and comes with mip6.  The
+header stays in the mbuf in front of the next one: ``ip6_savecontrol``
+(ip6_output.py) hands it to the sockets that set IPV6_RECVDSTOPTS (RFC 3542 4).
 """
 from __future__ import annotations
 

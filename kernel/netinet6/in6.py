@@ -31,7 +31,6 @@ from kernel.netinet6.in6_var import (IFA_ROUTE, IFA_RTSELF, IFA6_IS_DEPRECATED, 
                                      IN6_IFAUPDATE_DADDELAY, in6_ifaddr, in6_init_address_ltimes,
                                      in6_multi, time_uptime)
 from kernel.wire import errno as bsd_errno
-from kernel.wire.ethernet import ether_map_ipv6_multicast
 from kernel.wire.in6 import (IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST,
                              IN6_IS_ADDR_UNSPECIFIED, IN6ADDR_LINKLOCAL_ALLNODES,
                              IN6ADDR_NODELOCAL_ALLNODES, in6_addrscope, in6_is_scoped, in6_mask,
@@ -54,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _SETTABLE_FLAGS = (IN6_IFF_ANYCAST | IN6_IFF_NODAD | IN6_IFF_AUTOCONF | IN6_IFF_TEMPORARY
                    | IN6_IFF_PREFER_SOURCE | IN6_IFF_DEPRECATED | IN6_IFF_DETACHED)
 MAX_RTR_SOLICITATION_DELAY = 1     # seconds (RFC 4861 10)
+SEC = 1_000_000_000
 
 
 class in6_state:
@@ -76,6 +76,8 @@ def in6_init(k: "Kernel") -> None:
     k.in6 = st
     k.in6_ifaddrhead = st.in6_ifaddrhead
     SYSCTL_INT(k, "net.inet6.ip6.maxmtu", st, "in6_maxmtu", "Largest link MTU", rw=False)
+    from kernel.netinet6.in6_src import addrsel_policy_init
+    addrsel_policy_init(k)        # FreeBSD's ip6_init: the address selection policy table
 
 
 def _st(k: "Kernel") -> in6_state:
@@ -160,51 +162,33 @@ def in6_ifawithifp(ifp: Any, dst: bytes) -> Optional[in6_ifaddr]:
     return best or anyscope or dep_same or dep_any
 
 
-# -- multicast groups (link layer only until MLD) ------------------------------------------
+# -- multicast groups: the records live in in6_mcast.py, MLD reports them --------------------
 def in6m_lookup(ifp: Any, addr: bytes) -> Optional[in6_multi]:
     """Have we joined group ``addr`` on ``ifp``?"""
     return ifp.kernel.in6.in6_multi.get((ifp.if_index, addr if type(addr) is bytes else bytes(addr)))
 
 
 def in6_addmulti(ifp: Any, addr: bytes) -> Optional[in6_multi]:
-    """Join ``addr`` on ``ifp`` (reference counted); the first join programs
-    the link-layer filter (RFC 2464 7 mapping) through ``if_addmulti``."""
-    if not IN6_IS_ADDR_MULTICAST(addr):
-        return None
-    st = _st(ifp.kernel)
-    key = (ifp.if_index, bytes(addr))
-    in6m = st.in6_multi.get(key)
-    if in6m is not None:
-        in6m.in6m_refcount += 1
-        return in6m
-    lladdr = None
-    if ifp.if_type == IFT.ETHER:
-        lladdr = ether_map_ipv6_multicast(addr)
-        ifp.if_addmulti(lladdr)
-    in6m = in6_multi(addr, ifp, lladdr)
-    st.in6_multi[key] = in6m
-    return in6m
+    """A join of the kernel's own (reference counted); see in6_joingroup."""
+    return in6_joingroup(ifp, addr)
 
 
 def in6_delmulti(in6m: in6_multi) -> None:
-    ifp = in6m.in6m_ifp
-    st = _st(ifp.kernel)
-    in6m.in6m_refcount -= 1
-    if in6m.in6m_refcount > 0:
-        return
-    st.in6_multi.pop((ifp.if_index, in6m.in6m_addr), None)
-    if in6m.in6m_lladdr is not None:
-        ifp.if_delmulti(in6m.in6m_lladdr)
+    """Drop one kernel join of ``in6m``."""
+    in6_leavegroup(in6m.in6m_ifp, in6m.in6m_addr)
 
 
-def in6_joingroup(ifp: Any, addr: bytes) -> Optional[in6_multi]:
-    return in6_addmulti(ifp, addr)
+def in6_joingroup(ifp: Any, addr: bytes, delay: int = 0) -> Optional[in6_multi]:
+    """Join ``addr`` on ``ifp`` any-source: the first join programs the
+    link-layer filter (RFC 2464 7 mapping, ``if_addmulti``) and MLD reports
+    it after ``delay`` ns (in6_mcast.in6_joingroup)."""
+    from kernel.netinet6 import in6_mcast
+    return in6_mcast.in6_joingroup(ifp, addr, delay)
 
 
 def in6_leavegroup(ifp: Any, addr: bytes) -> None:
-    in6m = in6m_lookup(ifp, addr)
-    if in6m is not None:
-        in6_delmulti(in6m)
+    from kernel.netinet6 import in6_mcast
+    in6_mcast.in6_leavegroup(ifp, addr)
 
 
 def _groups_of(ia: in6_ifaddr) -> tuple[bytes, ...]:
@@ -368,8 +352,13 @@ def in6_update_ifa(ifp: Any, ifra: Any, ia: Optional[in6_ifaddr] = None, flags: 
         # also waits for ND6_IFF_IFDISABLED to be cleared.
         ia.ia6_flags |= IN6_IFF_TENTATIVE
     if hostIsNew:
+        sol = in6_solicited_node(ia.ia_addr)
         for g in _groups_of(ia):
-            in6_addmulti(ifp, g)
+            # RFC 4862 5.4.2: "the node SHOULD delay joining the solicited-node
+            # multicast address by a random delay" — its MLD report waits, DAD after it.
+            d = k.platform.rng.randrange(MAX_RTR_SOLICITATION_DELAY * SEC) \
+                if flags & IN6_IFAUPDATE_DADDELAY and g == sol else 0
+            in6_joingroup(ifp, g, d)
         _localroute(ia, True)
     if plen < 128 and not ia.ifa_flags & IFA_ROUTE and not ia.ia6_flags & IN6_IFF_AUTOCONF:
         # The prefix of a manually configured address is on-link.  (Autoconf
@@ -456,7 +445,8 @@ def in6_if_up(ifp: Any) -> None:
     """The interface came up (BSD's ``if_up`` -> ``in6_if_up``): attach IPv6
     (link-local address, RFC 4862 5.3) and start DAD on every tentative
     address, the first NS after a random delay (RFC 4862 5.4.2)."""
-    from kernel.netinet6 import in6_ifattach, nd6_nbr
+    from kernel.netinet6 import in6_ifattach, mld6, nd6_nbr
+    mld6.mld_ifup(ifp)                  # reports of the groups joined while it was down
     in6_ifattach.in6_ifattach(ifp)
     k = ifp.kernel
     for ia in in6_ifaddrs(k, ifp):

@@ -16,21 +16,21 @@ choice KAME made at compile time):
   packet that fits the gif MTU goes through.
 - 1: the path MTU of the outer path, as Packet Too Big messages about the
   tunnel packets taught it (RFC 8201: the host route ``icmp6_mtudisc_update``
-  clones): RFC 2473 8.2, a Packet Too Big about a tunnel packet lowers the
-  tunnel MTU, and the original packets that no longer fit learn it from
-  the entry point.  RFC 2473 7.1: an inner IPv6 packet bigger than that tunnel MTU (the
-  path MTU less the 40-octet tunnel header) and bigger than 1280 is dropped
-  with a Packet Too Big carrying max(1280, tunnel MTU) to its source; a
-  smaller one is encapsulated and the tunnel packet fragmented.
+  clones).  RFC 2473 8.2: a Packet Too Big about a tunnel packet lowers the
+  tunnel MTU, and the original packets that no longer fit learn it from the
+  entry point.  RFC 2473 7.1: an inner IPv6 packet bigger than the tunnel MTU
+  (the path MTU less the 40-octet tunnel header) and bigger than 1280 is
+  dropped with a Packet Too Big carrying max(1280, tunnel MTU) to its
+  source; a smaller one is encapsulated and the tunnel packet fragmented.
 
 ``in6_gif_input(k, m, off, proto)`` is the ``inet6sw`` entry of next
 headers 41 and 4 (FreeBSD's encap6_input with gif_encapcheck6 and
 gif_validate6): the tunnel whose local end is the outer destination and
 whose remote end is the outer source gets the inner packet.  RFC 4213 3.6,
 applied to IPv6 tunnels too: a packet to our end of a tunnel from another
-source is discarded, without an ICMP error.  KAME's ingress
-filter: the outer source must be routed through the interface the packet
-came in on (off with IFF_LINK2 on the gif).  Packets no tunnel claims go to
+source is discarded, without an ICMP error.  KAME's ingress filter: the
+outer source must be routed through the interface the packet came in on
+(off with IFF_LINK2 on the gif).  Packets no tunnel claims go to
 raw IPv6 sockets (``rip6_input``), as encap6_input does.
 """
 from __future__ import annotations
@@ -39,7 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 from kernel.kern.kern_sysctl import SYSCTL_INT
 from kernel.kern.uipc_mbuf import M_LOOP, mbuf
+from kernel.net import if_gif as _gif
 from kernel.net.route import rtalloc1
+from kernel.netinet6 import ip6_output as _ip6_output, nd6 as _nd6
+from kernel.netinet6.ip6_var import IPV6_MINMTU
 from kernel.wire import errno as E
 from kernel.wire.icmp6 import ICMP6_PACKET_TOO_BIG
 from kernel.wire.in6 import in6_is_scoped
@@ -91,11 +94,10 @@ def _inner(m: mbuf, family: int) -> tuple[int, int]:
 def in6_gif_pathmtu(k: "Kernel", sc: Any, zone: int) -> int:
     """The path MTU towards the tunnel's remote end: a learnt one (RFC 8201
     host route) or the link MTU of the route's interface; 0 without a route."""
-    from kernel.netinet6 import nd6
     rt = rtalloc1(k, sc.gif_pdst, zone)
     if rt is None or rt.rt_ifp is None:
         return 0
-    mtu = nd6.IN6_LINKMTU(rt.rt_ifp)
+    mtu = _nd6.IN6_LINKMTU(rt.rt_ifp)
     if rt.rt_mtu and rt.rt_mtu < mtu:
         mtu = rt.rt_mtu
     return mtu
@@ -103,8 +105,6 @@ def in6_gif_pathmtu(k: "Kernel", sc: Any, zone: int) -> int:
 
 def in6_gif_output(ifp: Any, family: int, m: mbuf) -> int:
     """Encapsulate the ``family`` packet ``m`` in IPv6 and send it; an errno."""
-    from kernel.netinet6.ip6_output import ip6_output
-    from kernel.netinet6.ip6_var import IPV6_MINMTU
     k = ifp.kernel
     g = k.gif
     st = g.gifstat
@@ -141,7 +141,7 @@ def in6_gif_output(ifp: Any, family: int, m: mbuf) -> int:
     ip6_hdr.pack_into(m.buf, n, 0x60000000 | (tclass << 20), 0, proto, g.ip6_gif_hlim,
                       sc.gif_psrc, sc.gif_pdst)
     m.rcvif = None
-    return ip6_output(k, m, None, sc.gif_ro6, flags, None, None, zone)
+    return _ip6_output.ip6_output(k, m, None, sc.gif_ro6, flags, None, None, zone)
 
 
 # -- input ----------------------------------------------------------------------------------------
@@ -157,14 +157,13 @@ def _ingress_ok(k: "Kernel", m: mbuf, src: bytes, zone: int) -> bool:
 def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     """``k.inet6sw[41]`` and ``k.inet6sw[4]``: decapsulate for the tunnel the
     outer addresses name, or hand the packet to raw sockets."""
-    from kernel.net.if_gif import gif_input, gif_lookup
     b = m.buf
     o = m.off
     src = bytes(b[o + 8:o + 24])
     dst = bytes(b[o + 24:o + 40])
     rcvif = m.rcvif
     zone = rcvif.if_index if rcvif is not None and in6_is_scoped(src) else 0
-    sc, ours = gif_lookup(k, AF_INET6, src, dst, zone)
+    sc, ours = _gif.gif_lookup(k, AF_INET6, src, dst, zone)
     g = getattr(k, "gif", None)
     if sc is None:
         if ours:
@@ -172,6 +171,7 @@ def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
             # match MUST be discarded and an ICMP message SHOULD NOT be
             # generated" (the same for an IPv6 tunnel's end).
             g.gifstat.gifs_wrongsrc += 1
+            k.ip6stat.ip6s_nogif += 1
             return IPPROTO_DONE
         if g is not None:
             g.gifstat.gifs_nomatch += 1
@@ -182,6 +182,7 @@ def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     if not gifp.if_flags & _IFF_UP:
         st.gifs_ifdown += 1
         gifp.if_data.ifi_iqdrops += 1
+        k.ip6stat.ip6s_nogif += 1               # KAME in6_gif_input: "no gif" or down
         return IPPROTO_DONE
     if not gifp.if_flags & _IFF_LINK2 and not _ingress_ok(k, m, src, zone):
         st.gifs_ingress += 1
@@ -195,13 +196,13 @@ def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
             st.gifs_badinner += 1
             gifp.if_data.ifi_ierrors += 1
             return IPPROTO_DONE
-        gif_input(gifp, m, AF_INET6)
+        _gif.gif_input(gifp, m, AF_INET6)
     else:
         if m.m_len < IP_HDR_LEN or b[o] >> 4 != 4:
             st.gifs_badinner += 1
             gifp.if_data.ifi_ierrors += 1
             return IPPROTO_DONE
-        gif_input(gifp, m, AF_INET)
+        _gif.gif_input(gifp, m, AF_INET)
     return IPPROTO_DONE
 
 

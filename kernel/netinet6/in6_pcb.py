@@ -9,7 +9,9 @@ protocol's list of them, hashed by local port.
 ``in6_pcbbind`` (RFC 3493 3.7 semantics: a unicast address must be ours,
 EADDRINUSE unless SO_REUSEADDR/SO_REUSEPORT allow sharing), ephemeral ports
 chosen at random in net.inet.ip.portrange.first..last (RFC 6056),
-``in6_pcbconnect`` (the source by ``in6_selectsrc``), ``in6_pcblookup``
+``in6_pcbconnect`` (the source by ``in6_selectsrc``, RFC 6724 5), IPV6_V6ONLY
+(its default net.inet6.ip6.v6only; IPv4-mapped addresses refused, RFC 3493
+5.3), ``in6_pcblookup``
 (exact, then wildcard) and ``in6_pcbnotify`` (ICMPv6 errors to connected
 sockets, BSD's ``inet6ctlerrmap``).
 """
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.net.route import route_in6
 from kernel.netinet6.ip6_input import in6_ifaddr_for
-from kernel.netinet6 import in6 as _in6, in6_src as _in6_src, scope6 as _scope6
+from kernel.netinet6 import in6_src as _in6_src, scope6 as _scope6
 from kernel.wire import errno
 from kernel.wire.in6 import IN6ADDR_ANY, IN6ADDR_LOOPBACK, in6_is_scoped, sockaddr_in6
 
@@ -40,6 +42,8 @@ IN6P_RTHDRDSTOPTS = 0x200000
 IN6P_TCLASS = 0x400000
 IN6P_AUTOFLOWLABEL = 0x800000
 IN6P_MTU = 0x80000000           # receive path MTU (IPV6_RECVPATHMTU)
+
+_V4MAPPED = bytes(10) + b"\xff\xff"
 
 IPPORT_HIFIRSTAUTO = 49152
 IPPORT_HILASTAUTO = 65535
@@ -96,6 +100,9 @@ class inpcbinfo:
 
 def in6_pcballoc(so: Any, info: inpcbinfo) -> in6pcb:
     inp = in6pcb(so, info)
+    k = getattr(so, "so_kernel", None)
+    if k is not None and not k.ip6.ip6_v6only:
+        inp.in6p_flags &= ~IN6P_IPV6_V6ONLY     # net.inet6.ip6.v6only: IPV6_V6ONLY's default
     so.so_pcb = inp
     info.ipi_list.append(inp)
     return inp
@@ -119,11 +126,8 @@ def in6_pcbdetach(inp: in6pcb) -> None:
     _hash_remove(inp)
     if inp in info.ipi_list:
         info.ipi_list.remove(inp)
-    im6o = inp.in6p_moptions
-    if im6o is not None and im6o.im6o_memberships:
-        for group, ifp in list(im6o.im6o_memberships):
-            _in6.in6_leavegroup(ifp, group)
-        im6o.im6o_memberships.clear()
+    from kernel.netinet6.in6_mcast import ip6_freemoptions
+    ip6_freemoptions(inp.in6p_moptions)         # leave the groups (and their source filters)
     so = inp.in6p_socket
     if so is not None and so.so_pcb is inp:
         so.so_pcb = None
@@ -199,6 +203,9 @@ def in6_pcbbind(inp: in6pcb, nam: Any, k: "Kernel", noport: bool = False) -> int
         if err:
             return err
         laddr, lport, zone = sa6.sin6_addr, sa6.sin6_port, sa6.sin6_scope_id
+        err = in6_v4mapped_check(inp, laddr, errno.EADDRNOTAVAIL)
+        if err:
+            return err
         if laddr[0] != 0xFF and laddr != IN6ADDR_ANY:
             # RFC 3493 3.7: a unicast address to bind to must be one of ours,
             # and not one we may not use (anycast, tentative, duplicated: KAME).
@@ -223,23 +230,41 @@ def in6_pcbbind(inp: in6pcb, nam: Any, k: "Kernel", noport: bool = False) -> int
     return 0
 
 
-def in6_pcbladdr(inp: in6pcb, k: "Kernel", dst: bytes, zone: int) -> tuple[int, bytes]:
-    """The local address to use towards ``dst`` (in6_selectsrc): (errno, address)."""
+def in6_pcbladdr(inp: in6pcb, k: "Kernel", dst: bytes, zone: int,
+                 opts: Any = None) -> tuple[int, bytes]:
+    """The local address to use towards ``dst`` (in6_selectsrc, RFC 6724 5):
+    (errno, address).  ``opts`` are the packet options of this send (the
+    sticky ones if None): IPV6_PKTINFO's interface, IPV6_NEXTHOP and
+    IPV6_PREFER_TEMPADDR steer the choice.  No route to the destination is
+    EHOSTUNREACH, a route without a usable address EADDRNOTAVAIL (FreeBSD)."""
     if inp.in6p_laddr != IN6ADDR_ANY:
         return 0, inp.in6p_laddr
-    ifp = None
-    if dst[0] == 0xFF:
-        im6o = inp.in6p_moptions
-        if im6o is not None:
-            ifp = im6o.im6o_multicast_ifp
-    src = _in6_src.in6_selectsrc(k, dst, zone, ifp=ifp)
-    if src is None:
-        # FreeBSD's in6_selectsrc: no route to the destination is EHOSTUNREACH
-        # (in6_selectif), a route without a usable address EADDRNOTAVAIL.
-        if ifp is None and _in6_src.in6_outif(k, dst, zone) is None:
-            return errno.EHOSTUNREACH, IN6ADDR_ANY
-        return errno.EADDRNOTAVAIL, IN6ADDR_ANY
-    return 0, src
+    if opts is None:
+        opts = inp.in6p_outputopts
+    err, ia = _in6_src.in6_selectsrc_ia(k, dst, zone, None, opts, inp.in6p_moptions)
+    if ia is None:
+        return err, IN6ADDR_ANY
+    return 0, ia.ia_addr
+
+
+def in6_pktinfo_src(k: "Kernel", pi: Any) -> int:
+    """RFC 3542 6.1: the source address of IPV6_PKTINFO must be one of our unicast
+    addresses that may be used (not anycast, tentative or duplicated: KAME),
+    in the zone of its interface: 0 or EADDRNOTAVAIL."""
+    ia = in6_ifaddr_for(k, bytes(pi.ipi6_addr), pi.ipi6_ifindex)
+    if ia is None or ia.ia6_flags & (0x01 | 0x02 | 0x04):
+        return errno.EADDRNOTAVAIL
+    return 0
+
+
+def in6_v4mapped_check(inp: in6pcb, addr: bytes, v6only_err: int) -> int:
+    """An IPv4-mapped address on an IPv6 socket (RFC 3493 3.7, 5.3): refused
+    with ``v6only_err`` under IPV6_V6ONLY (FreeBSD: EINVAL for a peer,
+    EADDRNOTAVAIL to bind); without it EAFNOSUPPORT, as kamebox keeps the
+    IPv4 and IPv6 PCBs apart (kernel/netinet/in_pcb.py)."""
+    if addr[:12] != _V4MAPPED:
+        return 0
+    return v6only_err if inp.in6p_flags & IN6P_IPV6_V6ONLY else errno.EAFNOSUPPORT
 
 
 def in6_pcbconnect(inp: in6pcb, nam: Any, k: "Kernel", noport: bool = False) -> int:
@@ -257,6 +282,9 @@ def in6_pcbconnect(inp: in6pcb, nam: Any, k: "Kernel", noport: bool = False) -> 
     if err:
         return err
     faddr = sa6.sin6_addr
+    err = in6_v4mapped_check(inp, faddr, errno.EINVAL)
+    if err:
+        return err
     if faddr == IN6ADDR_ANY:
         faddr = IN6ADDR_LOOPBACK                  # KAME: unspecified means loopback
     fzone = sa6.sin6_scope_id if in6_is_scoped(faddr) else 0

@@ -115,8 +115,8 @@ def in6_lifetime_remaining(ia: in6_ifaddr, now: int) -> tuple[int, int]:
 class in6_multi:
     """``struct in6_multi``: a group joined on an interface, reference counted.
 
-    ``in6m_state`` and the report timer belong to MLD (RFC 2710/3810), which
-    comes with mld6.py; until then a join only programs the link layer.
+    The records the kernel makes are in6_mcast.py's subclass, which adds the
+    listeners' source filters and the MLD state (mld6.py, RFC 2710/3810).
     """
 
     __slots__ = ("in6m_addr", "in6m_ifp", "in6m_refcount", "in6m_lladdr", "in6m_state",

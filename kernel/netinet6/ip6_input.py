@@ -230,6 +230,7 @@ def ip6_deliver(k: "Kernel", m: mbuf, off: int, nxt: int) -> None:
     sw = k.inet6sw
     limit = ip6.ip6_hdrnestlimit
     nest = 0
+    in_reject = getattr(k, "ipsec6_in_reject", None)
     while nxt != IPPROTO_DONE:
         nest += 1
         if limit and nest > limit:
@@ -238,6 +239,8 @@ def ip6_deliver(k: "Kernel", m: mbuf, off: int, nxt: int) -> None:
         if m.m_len < off:
             st.ip6s_tooshort += 1
             return
+        if in_reject is not None and in_reject(k, m, off, nxt):
+            return                              # netipsec: RFC 4301 5.2 (ipsec6_in_reject)
         ip6.ip6_nxtoff = -1
         r = sw[nxt](k, m, off, nxt)
         if r == IPPROTO_DONE:

@@ -11,27 +11,38 @@ copy of multicast back when we joined the group, fragments to the path MTU
 (RFC 8200 4.5, 5; never an atomic fragment, RFC 8021) and hands each packet
 to ``nd6_output_ifp``.  Returns 0 or a BSD errno; every drop bumps a field of
 ``k.ip6stat``.
+
+The socket side of RFC 3542 is here too, as in BSD: ``ip6_ctloutput``
+(IPPROTO_IPV6 options), ``ip6_setpktopt``/``ip6_setpktopts`` (sticky options
+and the ancillary data of one send, which wins for that packet: RFC 3542 6),
+the options' effect on output (IPV6_NEXTHOP 6.8, the IPV6_PKTINFO interface
+6.7, a type 0 routing header, IPV6_DONTFRAG 11.2, IPV6_USE_MIN_MTU 11.1) and
+``ip6_savecontrol`` (what the IPV6_RECV* options deliver, extension headers
+included).  See docs/addrsel.md.
 """
 from __future__ import annotations
 
-from kernel.wire import errno
+import struct
 from typing import TYPE_CHECKING, Any, Optional
 
+from kernel.wire import errno
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, MLEADING, mbuf
 from kernel.net.route import rtalloc1
 from kernel.netinet6.ip6_input import in6_ifaddr_for, in6_joined, ip6_input
-from kernel.netinet6 import in6 as _in6, nd6 as _nd6
-from kernel.netinet6.in6_pcb import IN6P_HOPLIMIT, IN6P_PKTINFO, IN6P_TCLASS
+from kernel.netinet6 import in6_mcast as _in6_mcast, nd6 as _nd6
+from kernel.netinet6.in6_pcb import (IN6P_DSTOPTS, IN6P_HOPLIMIT, IN6P_HOPOPTS, IN6P_MTU,
+                                     IN6P_PKTINFO, IN6P_RTHDR, IN6P_TCLASS)
 from kernel.netinet6.ip6_var import (IP6PO_DONTFRAG, IP6PO_MINMTU_ALL, IP6PO_MINMTU_DISABLE,
-                                     IPV6_FORWARDING, IPV6_MINMTU, IPV6_UNSPECSRC,
+                                     IP6PO_MINMTU_MCASTONLY, IPV6_FORWARDING, IPV6_MINMTU, IPV6_UNSPECSRC,
                                      ip6_pktopts)
 from kernel.wire import in6_sockopt as o
 from kernel.wire.in6 import IN6ADDR_ANY, IN6ADDR_LOOPBACK, sockaddr_in6
 from kernel.wire.in6_sockopt import (IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS,
                                      cmsg_int, in6_pktinfo, in6_pktinfo_pack)
-from kernel.wire.ip6 import (IP6_FRAG_LEN, IP6_HDR_LEN, IP6F_MORE_FRAG, IPPROTO_DSTOPTS,
+from kernel.wire.ip6 import (IP6_FRAG_LEN, IP6_HDR_LEN, IP6F_MORE_FRAG, IPPROTO_AH, IPPROTO_DSTOPTS,
                              IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ROUTING,
-                             IPV6_MAXPACKET, IPV6_MMTU, ip6_exthdr_len, ip6_frag)
+                             IPV6_MAXPACKET, IPV6_MMTU, IPV6_RTHDR_TYPE_0, ip6_exthdr_len,
+                             ip6_frag)
 from kernel.wire.net_if import IFF
 from kernel.wire.route import RTF_BLACKHOLE, RTF_GATEWAY, RTF_HOST, RTF_LOCAL, RTF_REJECT
 
@@ -98,12 +109,19 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
     pktinfo = opt.ip6po_pktinfo if opt is not None else None
     if not zone and pktinfo is not None and pktinfo.ipi6_ifindex:
         zone = pktinfo.ipi6_ifindex              # RFC 3542 6.1: the outgoing interface
+    ipsec = getattr(k, "ipsec6_output", None)    # netipsec: RFC 4301 5.1 (ipsec6_output)
+    if ipsec is not None and (r := ipsec(k, m, flags, inp, zone)) is not None:
+        return r
 
     rt = None
     if dst[0] == 0xFF:
         # -- multicast ------------------------------------------------------------------
         m.m_flags = (m.m_flags & ~M_BCAST) | M_MCAST
-        ifp = im6o.im6o_multicast_ifp if im6o is not None else None
+        # RFC 3542 6.7: IPV6_PKTINFO's interface first, then IPV6_MULTICAST_IF
+        ifp = ifnet_byindex(k, pktinfo.ipi6_ifindex) if pktinfo is not None and \
+            pktinfo.ipi6_ifindex else None
+        if ifp is None and im6o is not None:
+            ifp = im6o.im6o_multicast_ifp
         if ifp is None and zone:
             ifp = ifnet_byindex(k, zone)
         if ifp is None and not _scoped(dst):
@@ -149,7 +167,7 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
                 return ip6_loopback(k, ia.ia_ifp, m)
         if rt is None:
             ifp = ifnet_byindex(k, dzone) if scoped and dzone else None
-            if ifp is None:
+            if ifp is None and (opt is None or opt.ip6po_nexthop is None):
                 st.ip6s_noroute += 1
                 return errno.EHOSTUNREACH
             nexthop = dst                        # link-local: on the link of its zone
@@ -166,8 +184,12 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
                 return errno.EHOSTUNREACH
             gw = rt.rt_gateway
             nexthop = gw if rt.rt_flags & RTF_GATEWAY and isinstance(gw, bytes) else dst
-        if opt is not None and opt.ip6po_nexthop:
-            nexthop = bytes(opt.ip6po_nexthop)   # RFC 3542 6.8: IPV6_NEXTHOP
+        if opt is not None and (opt.ip6po_nexthop is not None or pktinfo is not None):
+            r = ip6_optroute(k, opt, pktinfo, ifp, nexthop)
+            if type(r) is int:
+                st.ip6s_noroute += 1
+                return r
+            ifp, nexthop = r
 
     # -- path MTU, fragmentation --------------------------------------------------------
     linkmtu = _nd6.IN6_LINKMTU(ifp)
@@ -182,10 +204,14 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
     if m.m_len <= mtu:
         return _nd6.nd6_output_ifp(ifp, ifp, m, nexthop)
     if opt is not None and opt.ip6po_flags & IP6PO_DONTFRAG:
-        # RFC 3542 11.2: IPV6_DONTFRAG — too big for the link: EMSGSIZE; (KAME)
-        # bigger than the path MTU only: send, and let the path answer.
+        # RFC 3542 11.2: IPV6_DONTFRAG — too big for the link: EMSGSIZE, and the
+        # MTU as IPV6_PATHMTU to an IPV6_RECVPATHMTU socket (KAME); bigger than
+        # the path MTU only: send, and let the path answer.
         if m.m_len > linkmtu:
             st.ip6s_cantfrag += 1
+            if inp is not None and inp.in6p_flags & IN6P_MTU:
+                from kernel.netinet6.in6_pcb import ip6_notify_pmtu
+                ip6_notify_pmtu(inp, dst, mtu)
             return errno.EMSGSIZE
         return nd6_output(ifp, ifp, m, nexthop)
     if flags & IPV6_FORWARDING:
@@ -194,18 +220,53 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
     return ip6_fragment(k, ifp, m, mtu, nexthop)
 
 
+def ip6_optroute(k: "Kernel", opt: Any, pktinfo: Any, ifp: Any, nexthop: bytes) -> Any:
+    """The options of a unicast packet over its route: (ifp, next hop), or an errno.
+
+    RFC 3542 6.8: IPV6_NEXTHOP replaces the next hop, which must be a neighbor
+    — on-link, not behind a gateway (KAME selectroute: EHOSTUNREACH); its
+    interface is the outgoing one.  RFC 3542 6.7: an interface named by
+    IPV6_PKTINFO must be the one the packet leaves by (KAME: EHOSTUNREACH)."""
+    nh = opt.ip6po_nexthop
+    if nh is not None:
+        nha = getattr(nh, "sin6_addr", nh)
+        if _scoped(nha):
+            nzone = getattr(nh, "sin6_scope_id", 0) or (
+                pktinfo.ipi6_ifindex if pktinfo is not None else 0) or (
+                ifp.if_index if ifp is not None else 0)
+            nifp = ifnet_byindex(k, nzone) if nzone else None
+        else:
+            nrt = rtalloc1(k, nha, 0)
+            nifp = None if nrt is None or nrt.rt_flags & (RTF_GATEWAY | RTF_REJECT) \
+                else nrt.rt_ifp
+        if nifp is None:
+            return errno.EHOSTUNREACH
+        ifp, nexthop = nifp, nha
+    if pktinfo is not None and pktinfo.ipi6_ifindex and ifp.if_index != pktinfo.ipi6_ifindex:
+        return errno.EHOSTUNREACH
+    return ifp, nexthop
+
+
 # -- extension headers from packet options ------------------------------------------------------
 def ip6_insert_exthdrs(m: mbuf, opt: Any) -> None:
     """Insert the extension headers of ``opt`` after the IPv6 header in the order
     of RFC 8200 4.1: hop-by-hop, destination options (before a routing header),
-    routing, destination options."""
+    routing, destination options.
+
+    A type 0 routing header is given as RFC 3542 7 builds it — the hops still
+    to visit, the final destination in the IPv6 header: the first of them
+    becomes the IPv6 destination and the final destination the routing
+    header's last address (KAME ip6_output; RFC 8200 4.4's view from the
+    source)."""
     hdrs: list[tuple[int, bytes]] = []
+    rth0: Optional[bytearray] = None
     if opt.ip6po_hbh:
         hdrs.append((IPPROTO_HOPOPTS, bytes(opt.ip6po_hbh)))
     if opt.ip6po_rthdr:
         if opt.ip6po_dest1:
             hdrs.append((IPPROTO_DSTOPTS, bytes(opt.ip6po_dest1)))
-        hdrs.append((IPPROTO_ROUTING, bytes(opt.ip6po_rthdr)))
+        rth0 = bytearray(opt.ip6po_rthdr)
+        hdrs.append((IPPROTO_ROUTING, rth0))
     if opt.ip6po_dest2:
         hdrs.append((IPPROTO_DSTOPTS, bytes(opt.ip6po_dest2)))
     if not hdrs:
@@ -213,6 +274,14 @@ def ip6_insert_exthdrs(m: mbuf, opt: Any) -> None:
     b = m.buf
     o = m.off
     hdr = bytearray(b[o:o + IP6_HDR_LEN])
+    if rth0 is not None and rth0[2] == IPV6_RTHDR_TYPE_0 and rth0[3]:
+        n = rth0[1] // 2                         # addresses in the header
+        segleft = rth0[3]
+        first = 8 + 16 * (n - segleft)
+        final = bytes(hdr[24:40])
+        hdr[24:40] = rth0[first:first + 16]
+        rth0[first:8 + 16 * (n - 1)] = rth0[first + 16:8 + 16 * n]
+        rth0[8 + 16 * (n - 1):8 + 16 * n] = final
     last_nxt = hdr[6]
     ext = bytearray()
     hdr[6] = hdrs[0][0]
@@ -360,7 +429,6 @@ def _moptions(inp: Any) -> Any:
 
 
 def _pktopts(inp: Any) -> Any:
-    from kernel.netinet6.ip6_var import ip6_pktopts
     if inp.in6p_outputopts is None:
         inp.in6p_outputopts = ip6_pktopts()
     return inp.in6p_outputopts
@@ -373,7 +441,6 @@ def _recvflags() -> dict[int, int]:
     global _RECVFLAGS
     if _RECVFLAGS is None:
         from kernel.netinet6 import in6_pcb as p
-        from kernel.wire import in6_sockopt as o
         _RECVFLAGS = {o.IPV6_RECVPKTINFO: p.IN6P_PKTINFO, o.IPV6_RECVHOPLIMIT: p.IN6P_HOPLIMIT,
                       o.IPV6_RECVTCLASS: p.IN6P_TCLASS, o.IPV6_RECVPATHMTU: p.IN6P_MTU,
                       o.IPV6_RECVHOPOPTS: p.IN6P_HOPOPTS, o.IPV6_RECVDSTOPTS: p.IN6P_DSTOPTS,
@@ -382,10 +449,127 @@ def _recvflags() -> dict[int, int]:
     return _RECVFLAGS
 
 
+# The packet options: sticky (setsockopt) or per packet (ancillary data), RFC 3542 6-9, 11
+_EXTHDR_ATTR = {o.IPV6_HOPOPTS: "ip6po_hbh", o.IPV6_DSTOPTS: "ip6po_dest2",
+                o.IPV6_RTHDR: "ip6po_rthdr", o.IPV6_RTHDRDSTOPTS: "ip6po_dest1"}
+_PKTOPTS = frozenset((o.IPV6_PKTINFO, o.IPV6_HOPLIMIT, o.IPV6_TCLASS, o.IPV6_DONTFRAG,
+                      o.IPV6_USE_MIN_MTU, o.IPV6_PREFER_TEMPADDR, o.IPV6_NEXTHOP)) \
+    | frozenset(_EXTHDR_ATTR)
+
+
+def _exthdr(val: Any) -> bytes:
+    """An extension header as the application gave it: a whole header, its
+    length a multiple of 8 that its Hdr Ext Len field agrees with (RFC 8200 4.3)."""
+    hdr = bytes(val)
+    if len(hdr) < 8 or len(hdr) != (hdr[1] + 1) << 3:
+        raise ValueError("bad extension header length")
+    return hdr
+
+
+def ip6_setpktopt(k: Any, po: ip6_pktopts, name: int, val: Any, sticky: bool,
+                  td: Any = None) -> int:
+    """Set one packet option in ``po`` (FreeBSD ip6_setpktopt): 0 or an errno.
+
+    ``val`` is what setsockopt(2) got (``sticky``) or the bytes of a control
+    message.  An empty sticky value removes the option (RFC 3542 6)."""
+    from kernel.kern.kern_proc import priv_check
+    from kernel.netinet6 import in6 as _in6m
+    if name == o.IPV6_PKTINFO:
+        if val is None or (sticky and not isinstance(val, o.in6_pktinfo) and not val):
+            po.ip6po_pktinfo = None
+            return 0
+        pi = val if isinstance(val, o.in6_pktinfo) else o.in6_pktinfo.unpack(val)
+        if len(pi.ipi6_addr) != 16:
+            return errno.EINVAL
+        if sticky and pi.ipi6_ifindex == 0 and pi.ipi6_addr == IN6ADDR_ANY:
+            po.ip6po_pktinfo = None             # RFC 3542 6: that clears the sticky option
+            return 0
+        if pi.ipi6_ifindex and ifnet_byindex(k, pi.ipi6_ifindex) is None:
+            return errno.ENXIO                   # RFC 3542 6.1: no such interface
+        if pi.ipi6_addr != IN6ADDR_ANY:
+            # RFC 3542 6.1: the source must be one of our unicast addresses
+            ia = _in6m.in6ifa_ifwithaddr(k, bytes(pi.ipi6_addr), pi.ipi6_ifindex)
+            if pi.ipi6_addr[0] == 0xFF or ia is None or ia.ia6_flags & (0x01 | 0x02 | 0x04):
+                return errno.EADDRNOTAVAIL
+        po.ip6po_pktinfo = pi
+    elif name == o.IPV6_HOPLIMIT:
+        if sticky:
+            return errno.ENOPROTOOPT             # RFC 3542 deprecated the sticky hop limit
+        v = _intopt(val)
+        if not -1 <= v <= 255:
+            return errno.EINVAL
+        po.ip6po_hlim = v
+    elif name == o.IPV6_TCLASS:
+        v = _intopt(val)
+        if not -1 <= v <= 255:
+            return errno.EINVAL                  # RFC 3542 6.5: -1 is the default
+        po.ip6po_tclass = v
+    elif name == o.IPV6_DONTFRAG:
+        if _intopt(val):
+            po.ip6po_flags |= IP6PO_DONTFRAG
+        else:
+            po.ip6po_flags &= ~IP6PO_DONTFRAG
+    elif name == o.IPV6_USE_MIN_MTU:
+        v = _intopt(val)
+        if v not in (-1, 0, 1):
+            return errno.EINVAL                  # RFC 3542 11.1
+        po.ip6po_minmtu = v
+    elif name == o.IPV6_PREFER_TEMPADDR:
+        v = _intopt(val)
+        if v not in (-1, 0, 1):
+            return errno.EINVAL
+        po.ip6po_prefer_tempaddr = v
+    elif name == o.IPV6_NEXTHOP:
+        err = priv_check(td)                     # FreeBSD: PRIV_NETINET_SETHDROPTS
+        if err:
+            return err
+        if val is None or (sticky and not isinstance(val, sockaddr_in6) and not val):
+            po.ip6po_nexthop = None
+            return 0
+        sa = val if isinstance(val, sockaddr_in6) else sockaddr_in6.unpack(bytes(val))
+        if sa.sin6_addr[0] == 0xFF or sa.sin6_addr == IN6ADDR_ANY:
+            return errno.EINVAL                  # RFC 3542 6.8: a unicast neighbor
+        po.ip6po_nexthop = sa
+    else:
+        attr = _EXTHDR_ATTR[name]
+        if name != o.IPV6_RTHDR:
+            err = priv_check(td)                 # FreeBSD: no unprivileged HbH/Dst options
+            if err:
+                return err
+        if val is None or (sticky and not val):
+            setattr(po, attr, None)
+            return 0
+        hdr = _exthdr(val)
+        if name == o.IPV6_RTHDR:
+            # RFC 3542 7: type 0 only; an even length (16-octet addresses), and
+            # Segments Left at most the number of addresses (RFC 8200 4.4).
+            if hdr[2] != IPV6_RTHDR_TYPE_0 or hdr[1] == 0 or hdr[1] % 2 or hdr[3] > hdr[1] // 2:
+                return errno.EINVAL
+        setattr(po, attr, hdr)
+    return 0
+
+
+def ip6_getpktopt(po: Any, name: int) -> Any:
+    """The value getsockopt(2) answers for a sticky packet option (FreeBSD ip6_getpcbopt)."""
+    if name == o.IPV6_PKTINFO:
+        return po.ip6po_pktinfo if po is not None and po.ip6po_pktinfo else o.in6_pktinfo()
+    if name == o.IPV6_TCLASS:
+        return po.ip6po_tclass if po is not None else -1
+    if name == o.IPV6_DONTFRAG:
+        return 1 if po is not None and po.ip6po_flags & IP6PO_DONTFRAG else 0
+    if name == o.IPV6_USE_MIN_MTU:
+        return po.ip6po_minmtu if po is not None else IP6PO_MINMTU_MCASTONLY
+    if name == o.IPV6_PREFER_TEMPADDR:
+        return po.ip6po_prefer_tempaddr if po is not None else -1
+    if name == o.IPV6_NEXTHOP:
+        nh = po.ip6po_nexthop if po is not None else None
+        return nh if isinstance(nh, sockaddr_in6) else (sockaddr_in6(nh) if nh else b"")
+    hdr = getattr(po, _EXTHDR_ATTR[name]) if po is not None else None
+    return bytes(hdr) if hdr else b""
+
+
 def ip6_ctloutput(so: Any, sopt: Any) -> int:
     """IPPROTO_IPV6-level socket options (RFC 3493 5.2, RFC 3542); 0 or an errno."""
-    from kernel.wire import in6_sockopt as o
-    from kernel.wire.in6_sockopt import in6_pktinfo, ipv6_mreq
     inp = so.so_pcb
     if inp is None:
         return errno.EINVAL
@@ -396,7 +580,11 @@ def ip6_ctloutput(so: Any, sopt: Any) -> int:
     flags = _recvflags()
     try:
         if sopt.sopt_dir == 1:                      # SOPT_SET
+            if name in _PKTOPTS:
+                return ip6_setpktopt(k, _pktopts(inp), name, val, True, sopt.sopt_td)
             if name in flags:
+                if name == o.IPV6_V6ONLY and (inp.in6p_lport or inp.in6p_laddr != IN6ADDR_ANY):
+                    return errno.EINVAL             # only before bind(2) (FreeBSD, KAME)
                 if _intopt(val):
                     inp.in6p_flags |= flags[name]
                 else:
@@ -425,49 +613,17 @@ def ip6_ctloutput(so: Any, sopt: Any) -> int:
                     if ifp is None or not ifp.if_flags & _IFF_MULTICAST:
                         return errno.EADDRNOTAVAIL
                     _moptions(inp).im6o_multicast_ifp = ifp
-            elif name in (o.IPV6_JOIN_GROUP, o.IPV6_LEAVE_GROUP):
-                if not isinstance(val, ipv6_mreq) or len(val.ipv6mr_multiaddr) != 16:
-                    return errno.EINVAL
-                return ip6_setmembership(k, inp, val, name == o.IPV6_JOIN_GROUP)
-            elif name == o.IPV6_PKTINFO:
-                if val is not None and not isinstance(val, in6_pktinfo):
-                    val = in6_pktinfo.unpack(val)
-                _pktopts(inp).ip6po_pktinfo = val
-            elif name == o.IPV6_TCLASS:
-                v = _intopt(val)
-                if not -1 <= v <= 255:
-                    return errno.EINVAL
-                _pktopts(inp).ip6po_tclass = v
-            elif name == o.IPV6_DONTFRAG:
-                if _intopt(val):
-                    _pktopts(inp).ip6po_flags |= IP6PO_DONTFRAG
-                else:
-                    _pktopts(inp).ip6po_flags &= ~IP6PO_DONTFRAG
-            elif name == o.IPV6_USE_MIN_MTU:
-                v = _intopt(val)
-                if v not in (-1, 0, 1):
-                    return errno.EINVAL
-                _pktopts(inp).ip6po_minmtu = v
-            elif name == o.IPV6_NEXTHOP:
-                if val is not None and not isinstance(val, sockaddr_in6):
-                    return errno.EINVAL
-                _pktopts(inp).ip6po_nexthop = val.sin6_addr if val is not None else None
-            elif name in (o.IPV6_HOPOPTS, o.IPV6_DSTOPTS, o.IPV6_RTHDR, o.IPV6_RTHDRDSTOPTS):
-                hdr = bytes(val) if val else None
-                if hdr is not None and (len(hdr) < 8 or len(hdr) != (hdr[1] + 1) * 8):
-                    return errno.EINVAL
-                po = _pktopts(inp)
-                attr = {o.IPV6_HOPOPTS: "ip6po_hbh", o.IPV6_DSTOPTS: "ip6po_dest2",
-                        o.IPV6_RTHDR: "ip6po_rthdr", o.IPV6_RTHDRDSTOPTS: "ip6po_dest1"}[name]
-                setattr(po, attr, hdr)
-            elif name == o.IPV6_CHECKSUM:
-                return errno.ENOPROTOOPT              # raw sockets only (rip6_ctloutput)
+            elif name in _in6_mcast.IP6_MCAST_SOCKOPTS:
+                # group memberships and source filters (RFC 3493 5.2, RFC 3678)
+                return _in6_mcast.ip6_setmoptions(k, inp, name, val)
             else:
-                return errno.ENOPROTOOPT
+                return errno.ENOPROTOOPT        # IPV6_CHECKSUM: raw sockets (rip6_ctloutput)
             return 0
         # SOPT_GET
         if name in flags:
             sopt.sopt_val = 1 if inp.in6p_flags & flags[name] else 0
+        elif name in _PKTOPTS and name != o.IPV6_HOPLIMIT:
+            sopt.sopt_val = ip6_getpktopt(inp.in6p_outputopts, name)
         elif name == o.IPV6_UNICAST_HOPS:
             sopt.sopt_val = inp.in6p_hops if inp.in6p_hops >= 0 else k.ip6.ip6_defhlim
         elif name == o.IPV6_MULTICAST_HOPS:
@@ -480,26 +636,22 @@ def ip6_ctloutput(so: Any, sopt: Any) -> int:
             im = inp.in6p_moptions
             ifp = im.im6o_multicast_ifp if im is not None else None
             sopt.sopt_val = ifp.if_index if ifp is not None else 0
-        elif name == o.IPV6_PKTINFO:
-            po = inp.in6p_outputopts
-            sopt.sopt_val = po.ip6po_pktinfo if po is not None and po.ip6po_pktinfo else in6_pktinfo()
-        elif name == o.IPV6_TCLASS:
-            po = inp.in6p_outputopts
-            sopt.sopt_val = po.ip6po_tclass if po is not None else -1
-        elif name == o.IPV6_DONTFRAG:
-            po = inp.in6p_outputopts
-            sopt.sopt_val = 1 if po is not None and po.ip6po_flags & IP6PO_DONTFRAG else 0
-        elif name == o.IPV6_USE_MIN_MTU:
-            po = inp.in6p_outputopts
-            sopt.sopt_val = po.ip6po_minmtu if po is not None else -1
+        elif name == _in6_mcast.IPV6_MSFILTER:
+            err, sopt.sopt_val = _in6_mcast.ip6_getmoptions(k, inp, name, val)   # getsourcefilter(3)
+            return err
         elif name == o.IPV6_PATHMTU:
+            # RFC 3542 11.4: the path MTU to the peer of a connected socket
             if inp.in6p_faddr == IN6ADDR_ANY:
                 return errno.ENOTCONN
             rt = rtalloc1(k, inp.in6p_faddr, inp.in6p_fzone)
-            if rt is None or rt.rt_ifp is None:
+            ifp = rt.rt_ifp if rt is not None else ifnet_byindex(k, inp.in6p_fzone)
+            if ifp is None:
                 return errno.EHOSTUNREACH
-            mtu = in6_linkmtu(rt.rt_ifp)
-            sopt.sopt_val = min(mtu, rt.rt_mtu) if rt.rt_mtu else mtu
+            mtu = in6_linkmtu(ifp)
+            if rt is not None and rt.rt_mtu:
+                mtu = min(mtu, rt.rt_mtu)
+            sopt.sopt_val = o.ip6_mtuinfo(sockaddr_in6(inp.in6p_faddr, inp.in6p_fport, 0,
+                                                       inp.in6p_fzone), mtu)
         else:
             return errno.ENOPROTOOPT
         return 0
@@ -509,48 +661,24 @@ def ip6_ctloutput(so: Any, sopt: Any) -> int:
         return errno.EINVAL
 
 
-def ip6_setmembership(k: "Kernel", inp: Any, mreq: Any, join: bool) -> int:
-    """IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (RFC 3493 5.2)."""
-    group = bytes(mreq.ipv6mr_multiaddr)
-    if group[0] != 0xFF:
-        return errno.EINVAL
-    ifp = None
-    if mreq.ipv6mr_interface:
-        ifp = ifnet_byindex(k, mreq.ipv6mr_interface)
-        if ifp is None:
-            return errno.ENXIO
-    elif _scoped(group):
-        return errno.EADDRNOTAVAIL                 # RFC 4007: a scoped group needs its interface
-    else:
-        rt = rtalloc1(k, group, 0)
-        ifp = rt.rt_ifp if rt is not None else None
-        if ifp is None:
-            return errno.EADDRNOTAVAIL
-    if not ifp.if_flags & _IFF_MULTICAST:
-        return errno.EADDRNOTAVAIL
-    im6o = _moptions(inp)
-    key = (group, ifp)
-    have = any(g == group and i is ifp for g, i in im6o.im6o_memberships)
-    if join:
-        if have:
-            return errno.EADDRINUSE
-        if _in6.in6_joingroup(ifp, group) is None:
-            return errno.ENOBUFS
-        im6o.im6o_memberships.append(key)
-    else:
-        if not have:
-            return errno.EADDRNOTAVAIL
-        im6o.im6o_memberships[:] = [(g, i) for g, i in im6o.im6o_memberships
-                                    if not (g == group and i is ifp)]
-        _in6.in6_leavegroup(ifp, group)
-    return 0
+_SAVEFLAGS = IN6P_PKTINFO | IN6P_HOPLIMIT | IN6P_TCLASS | IN6P_HOPOPTS | IN6P_DSTOPTS | IN6P_RTHDR
+_EXTFLAGS = IN6P_HOPOPTS | IN6P_DSTOPTS | IN6P_RTHDR
 
 
-def ip6_savecontrol(inp: Any, m: mbuf, hlim: int, dst: bytes, tclass: int) -> Optional[list]:
+def ip6_savecontrol(inp: Any, m: mbuf, hlim: int, dst: bytes, tclass: int,
+                    off: int = 0) -> Optional[list]:
     """The ancillary data a socket asked to receive (RFC 3542 6): IPV6_PKTINFO,
-    IPV6_HOPLIMIT, IPV6_TCLASS."""
+    IPV6_HOPLIMIT, IPV6_TCLASS, and the extension headers of the packet —
+    IPV6_HOPOPTS, IPV6_DSTOPTS, IPV6_RTHDR, one message per header, in the
+    order they came (RFC 3542 4).
+
+    ``m`` is the whole packet from its IPv6 header and ``off`` the offset of
+    the upper-layer header: the extension headers the input path went through
+    are still in the mbuf in front of it (a reassembled packet without its
+    Fragment header), and are walked from the IPv6 header as FreeBSD's
+    ip6_savecontrol does."""
     f = inp.in6p_flags
-    if not f & (IN6P_PKTINFO | IN6P_HOPLIMIT | IN6P_TCLASS):
+    if not f & _SAVEFLAGS:
         return None
     out = []
     if f & IN6P_PKTINFO:
@@ -561,11 +689,40 @@ def ip6_savecontrol(inp: Any, m: mbuf, hlim: int, dst: bytes, tclass: int) -> Op
         out.append((IPPROTO_IPV6, IPV6_HOPLIMIT, cmsg_int(hlim)))
     if f & IN6P_TCLASS:
         out.append((IPPROTO_IPV6, IPV6_TCLASS, cmsg_int(tclass)))
-    return out
+    if f & _EXTFLAGS and off > IP6_HDR_LEN:
+        b = m.buf
+        base = m.off
+        end = min(off, m.m_len)
+        nxt = b[base + 6]
+        pos = IP6_HDR_LEN
+        while pos + 2 <= end:
+            if nxt == IPPROTO_AH:
+                ln = (b[base + pos + 1] + 2) << 2
+            elif nxt in (IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING):
+                ln = (b[base + pos + 1] + 1) << 3
+            else:
+                break
+            if pos + ln > end:
+                break
+            if nxt == IPPROTO_HOPOPTS:
+                # RFC 8200 4.1: only right after the IPv6 header
+                if pos == IP6_HDR_LEN and f & IN6P_HOPOPTS:
+                    out.append((IPPROTO_IPV6, o.IPV6_HOPOPTS, bytes(b[base + pos:base + pos + ln])))
+            elif nxt == IPPROTO_DSTOPTS:
+                if f & IN6P_DSTOPTS:
+                    out.append((IPPROTO_IPV6, o.IPV6_DSTOPTS, bytes(b[base + pos:base + pos + ln])))
+            elif nxt == IPPROTO_ROUTING:
+                if f & IN6P_RTHDR:
+                    out.append((IPPROTO_IPV6, o.IPV6_RTHDR, bytes(b[base + pos:base + pos + ln])))
+            nxt = b[base + pos]
+            pos += ln
+    return out or None
 
 
-def ip6_setpktopts(control: Optional[list], sticky: Any) -> tuple[int, Any, int]:
-    """Ancillary data of one send (RFC 3542 6, 8, 9) over the sticky options.
+def ip6_setpktopts(control: Optional[list], sticky: Any, k: Any = None,
+                   td: Any = None) -> tuple[int, Any, int]:
+    """Ancillary data of one send (RFC 3542 6-9, 11) over the sticky options:
+    per-packet values win, for this packet only (RFC 3542 6).
 
     Returns (errno, ip6_pktopts or None, hop limit from IPV6_HOPLIMIT or -1)."""
     if not control:
@@ -574,36 +731,22 @@ def ip6_setpktopts(control: Optional[list], sticky: Any) -> tuple[int, Any, int]
     if sticky is not None:
         for n in ip6_pktopts.__slots__:
             setattr(po, n, getattr(sticky, n))
-    hlim = -1
+    po.ip6po_hlim = -1
     try:
         for level, ctype, data in control:
             if level != o.IPPROTO_IPV6:
                 return errno.EINVAL, None, -1
-            if ctype == o.IPV6_PKTINFO:
-                po.ip6po_pktinfo = o.in6_pktinfo.unpack(data)
-            elif ctype == o.IPV6_HOPLIMIT:
-                hlim = o.cmsg_int_value(data)
-                if not -1 <= hlim <= 255:
-                    return errno.EINVAL, None, -1
-            elif ctype == o.IPV6_TCLASS:
-                v = o.cmsg_int_value(data)
-                if not -1 <= v <= 255:
-                    return errno.EINVAL, None, -1
-                po.ip6po_tclass = v
-            elif ctype == o.IPV6_DONTFRAG:
-                if o.cmsg_int_value(data):
-                    po.ip6po_flags |= IP6PO_DONTFRAG
-            elif ctype == o.IPV6_USE_MIN_MTU:
-                po.ip6po_minmtu = o.cmsg_int_value(data)
-            elif ctype in (o.IPV6_HOPOPTS, o.IPV6_DSTOPTS, o.IPV6_RTHDR, o.IPV6_RTHDRDSTOPTS):
-                hdr = bytes(data)
-                if len(hdr) < 8 or len(hdr) != (hdr[1] + 1) * 8:
-                    return errno.EINVAL, None, -1
-                setattr(po, {o.IPV6_HOPOPTS: "ip6po_hbh", o.IPV6_DSTOPTS: "ip6po_dest2",
-                             o.IPV6_RTHDR: "ip6po_rthdr",
-                             o.IPV6_RTHDRDSTOPTS: "ip6po_dest1"}[ctype], hdr)
-            else:
+            if ctype not in _PKTOPTS:
                 return errno.ENOPROTOOPT, None, -1
-    except (ValueError, TypeError):
+            if ctype in (o.IPV6_HOPLIMIT, o.IPV6_TCLASS, o.IPV6_DONTFRAG, o.IPV6_USE_MIN_MTU,
+                         o.IPV6_PREFER_TEMPADDR):
+                if len(data) != 4:
+                    return errno.EINVAL, None, -1
+            elif not data:
+                return errno.EINVAL, None, -1
+            err = ip6_setpktopt(k, po, ctype, data, False, td)
+            if err:
+                return err, None, -1
+    except (ValueError, TypeError, struct.error):
         return errno.EINVAL, None, -1
-    return 0, po, hlim
+    return 0, po, po.ip6po_hlim

@@ -441,6 +441,9 @@ def nd6_dad_start(ifa: in6_ifaddr, delay: int = 0) -> None:
         return
     if nd6_dad_find(ifa) is not None:
         return                          # DAD already in progress
+    # RFC 4862 5.4.2: the MLD report of the solicited-node join goes first.
+    from kernel.netinet6.mld6 import mld_dad_delay
+    delay = max(delay, mld_dad_delay(ifa))
     dp = dadq(ifa, nd.ip6_dad_count)
     nd.dadq.append(dp)
     nd6_log(k, f"{ifp.if_xname}: starting DAD for {inet_ntop6(ifa.ia_addr)}\n")

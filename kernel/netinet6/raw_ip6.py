@@ -5,7 +5,8 @@ IPv6 header (and its extension headers); it sends a payload the kernel puts
 an IPv6 header on.  For ICMPv6 the kernel always computes the checksum
 (3.1) and ICMP6_FILTER (3.2) says which types a socket receives; for other
 protocols IPV6_CHECKSUM names the offset of a checksum to compute and
-verify.  Ancillary data (IPV6_PKTINFO, IPV6_HOPLIMIT) as for UDP.
+verify.  Ancillary data and sticky options (RFC 3542 6-11: IPV6_PKTINFO,
+IPV6_HOPLIMIT, IPV6_TCLASS, the extension headers, ...) as for UDP.
 
 ``rip6_input`` is also the protocol switch's entry for every protocol no
 one else takes: when no raw socket wants the packet it counts
@@ -20,9 +21,9 @@ from kernel.kern.uipc_mbuf import M_MCAST, mbuf
 from kernel.kern.uipc_socket2 import sbappendaddr, sorwakeup
 from kernel.netinet6.in6_pcb import (in6_checkzone, in6_fillzone, in6_pcballoc, in6_pcbbind, in6_pcbconnect,
                                      in6_pcbdetach, in6_pcbdisconnect, in6_pcbladdr,
-                                     in6_pcbnotify, in6_peeraddr, in6_sockaddr, inpcbinfo)
+                                     in6_pcbnotify, in6_peeraddr, in6_pktinfo_src, in6_sockaddr,
+                                     in6_v4mapped_check, inpcbinfo)
 from kernel.netinet6.ip6_output import ip6_ctloutput, ip6_output, ip6_savecontrol, ip6_setpktopts
-from kernel.netinet6.ip6_input import in6_ifaddr_for
 from kernel.netinet6.ip6_var import ip6_moptions
 from kernel.netinet6.udp6_usrreq import in6_selecthlim
 from kernel.wire import errno
@@ -73,7 +74,7 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, off: int, hlim: int, src: bytes, ds
     n = mbuf(m.buf[m.off + off:m.off + m.m_len], leading=0)
     n.rcvif = ifp
     if not sbappendaddr(so.so_rcv, sockaddr_in6(src, 0, 0, zone), n,
-                        ip6_savecontrol(inp, m, hlim, dst, tclass)):
+                        ip6_savecontrol(inp, m, hlim, dst, tclass, off)):
         k.rip6stat.rip6s_fullsock += 1
         return
     sorwakeup(so)
@@ -142,16 +143,19 @@ def rip6_ctlinput(k: "Kernel", cmd: int, sa: sockaddr_in6, ip6cp: Any) -> None:
 
 
 # -- output ----------------------------------------------------------------------------------
-def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list]) -> int:
+def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list], td: Any = None) -> int:
     """Put an IPv6 header on the payload in ``m`` and send it (RFC 3542 3)."""
     so = inp.in6p_socket
     k = so.so_kernel
-    err, opts, cmsg_hlim = ip6_setpktopts(control, inp.in6p_outputopts)
+    err, opts, cmsg_hlim = ip6_setpktopts(control, inp.in6p_outputopts, k, td)
     if err:
         return err
     if addr is not None:
         if not isinstance(addr, sockaddr_in6):
             return errno.EAFNOSUPPORT
+        err = in6_v4mapped_check(inp, addr.sin6_addr, errno.EINVAL)
+        if err:
+            return err
         addr = in6_fillzone(inp, addr, opts.ip6po_pktinfo if opts is not None else None)
         err, addr = in6_checkzone(k, addr)
         if err:
@@ -164,13 +168,14 @@ def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list]) -> int:
         faddr, fzone = inp.in6p_faddr, inp.in6p_fzone
     pktinfo = opts.ip6po_pktinfo if opts is not None else None
     if pktinfo is not None and pktinfo.ipi6_addr != IN6ADDR_ANY:
-        if in6_ifaddr_for(k, pktinfo.ipi6_addr, pktinfo.ipi6_ifindex) is None:
-            return errno.EADDRNOTAVAIL
+        err = in6_pktinfo_src(k, pktinfo)        # RFC 3542 6.1
+        if err:
+            return err
         laddr = pktinfo.ipi6_addr
     else:
         if not fzone and pktinfo is not None and pktinfo.ipi6_ifindex and in6_is_scoped(faddr):
             fzone = pktinfo.ipi6_ifindex
-        err, laddr = in6_pcbladdr(inp, k, faddr, fzone)
+        err, laddr = in6_pcbladdr(inp, k, faddr, fzone, opts)
         if err:
             return err
     proto = inp.in6p_ip6_nxt
@@ -257,7 +262,7 @@ def rip6_send(so: Any, flags: int, m: mbuf, nam: Any, control: Optional[list], t
         return errno.EINVAL
     if nam is not None and inp.in6p_faddr != IN6ADDR_ANY:
         return errno.EISCONN
-    return rip6_output(inp, m, nam, control)
+    return rip6_output(inp, m, nam, control, td)
 
 
 def rip6_shutdown(so: Any) -> int:

@@ -6,7 +6,9 @@ packet is discarded and a Parameter Problem code 0 sent pointing at the
 Routing Type.  RFC 5095 3: type 0 is deprecated and treated exactly as an
 unrecognized type ("IPv6 nodes MUST NOT process RH0 in packets whose
 addressed destination lies within the node").  Type 2 (RFC 6275 6.4) is
-Mobile IPv6's and comes with mip6; until then it is unrecognized too.
+Mobile IPv6's and comes with mip6; until then it is unrecognized too.  A
+header with Segments Left zero stays in the mbuf: ``ip6_savecontrol``
+(ip6_output.py) hands it to the sockets that set IPV6_RECVRTHDR (RFC 3542 4).
 """
 from __future__ import annotations
 

@@ -19,14 +19,16 @@ from kernel.kern.uipc_mbuf import M_MCAST, mbuf
 from kernel.netinet6.in6_pcb import (in6_checkzone, in6_fillzone, in6_pcballoc, in6_pcbbind, in6_pcbconnect,
                                      in6_pcbdetach, in6_pcbdisconnect, in6_pcbladdr,
                                      in6_pcblookup, in6_pcbnotify, in6_pcbsetport, in6_peeraddr,
-                                     in6_sockaddr, inpcbinfo)
+                                     in6_pktinfo_src, in6_sockaddr, in6_v4mapped_check, inpcbinfo)
 from kernel.netinet6.ip6_output import ip6_ctloutput, ip6_output, ip6_savecontrol, ip6_setpktopts
 from kernel.net.route import rtalloc1
 from kernel.netinet6 import in6 as _in6, nd6 as _nd6
+from kernel.netinet6 import in6_mcast as _in6_mcast
 from kernel.netinet6.ip6_var import ip6_moptions
 from kernel.wire import errno
 from kernel.wire.icmp6 import ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT
 from kernel.wire.in6 import IN6ADDR_ANY, in6_is_scoped, sockaddr_in6
+from kernel.wire.in6_addrsel import SIOCAADDRCTL_POLICY, SIOCDADDRCTL_POLICY
 from kernel.wire.in_cksum import in6_cksum
 from kernel.wire.ip6 import IP6_HDR_LEN, IPPROTO_DONE, IPPROTO_UDP, ip6_hdr
 from kernel.wire.udp import UDP_HDR_LEN, udphdr
@@ -110,8 +112,9 @@ def udp6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
             if inp.in6p_faddr != IN6ADDR_ANY and (inp.in6p_faddr != src or inp.in6p_fport != sport):
                 continue
             im6o = inp.in6p_moptions
-            if im6o is not None and im6o.im6o_memberships and ifp is not None and not any(
-                    g == dst and i is ifp for g, i in im6o.im6o_memberships):
+            # RFC 3678: the socket's membership and source filter (im6o_mc_filter)
+            if im6o is not None and im6o.im6o_memberships and ifp is not None and \
+                    _in6_mcast.im6o_mc_filter(im6o, ifp, dst, src) != _in6_mcast.MCAST_PASS:
                 st.udps_filtermcast += 1
                 continue
             targets.append(inp)
@@ -145,7 +148,7 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, data_off: int, frm: sockaddr_in6, h
     n = mbuf(m.buf[m.off + data_off:m.off + m.m_len], leading=0)
     n.rcvif = m.rcvif
     n.m_flags = m.m_flags
-    control = ip6_savecontrol(inp, m, hlim, dst, tclass)
+    control = ip6_savecontrol(inp, m, hlim, dst, tclass, data_off - UDP_HDR_LEN)
     if not sbappendaddr(so.so_rcv, frm, n, control):
         k.udpstat.udps_fullsock += 1
         return
@@ -183,7 +186,7 @@ def udp6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list], td: Any) 
     ulen = UDP_HDR_LEN + m.m_len
     if ulen > 0xFFFF:
         return errno.EMSGSIZE
-    err, opts, cmsg_hlim = ip6_setpktopts(control, inp.in6p_outputopts)
+    err, opts, cmsg_hlim = ip6_setpktopts(control, inp.in6p_outputopts, k, td)
     if err:
         return err
     if addr is not None:
@@ -191,6 +194,9 @@ def udp6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list], td: Any) 
             return errno.EISCONN
         if not isinstance(addr, sockaddr_in6):
             return errno.EAFNOSUPPORT
+        err = in6_v4mapped_check(inp, addr.sin6_addr, errno.EINVAL)
+        if err:
+            return err
         addr = in6_fillzone(inp, addr, opts.ip6po_pktinfo if opts is not None else None)
         err, addr = in6_checkzone(k, addr)
         if err:
@@ -205,15 +211,15 @@ def udp6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list], td: Any) 
         faddr, fport, fzone = inp.in6p_faddr, inp.in6p_fport, inp.in6p_fzone
     pktinfo = opts.ip6po_pktinfo if opts is not None else None
     if pktinfo is not None and pktinfo.ipi6_addr != IN6ADDR_ANY:
-        # RFC 3542 6.1: the source given must be one of ours
-        from kernel.netinet6.ip6_input import in6_ifaddr_for
-        if in6_ifaddr_for(k, pktinfo.ipi6_addr, pktinfo.ipi6_ifindex) is None:
-            return errno.EADDRNOTAVAIL
+        # RFC 3542 6.1: the source given must be one of our usable unicast addresses
+        err = in6_pktinfo_src(k, pktinfo)
+        if err:
+            return err
         laddr = pktinfo.ipi6_addr
     else:
         if not fzone and pktinfo is not None and pktinfo.ipi6_ifindex and in6_is_scoped(faddr):
             fzone = pktinfo.ipi6_ifindex
-        err, laddr = in6_pcbladdr(inp, k, faddr, fzone)
+        err, laddr = in6_pcbladdr(inp, k, faddr, fzone, opts)
         if err:
             return err
     if inp.in6p_lport == 0:
@@ -326,7 +332,13 @@ def udp6_peeraddr(so: Any) -> sockaddr_in6:
 
 
 def in6_pru_control(so: Any, cmd: int, data: Any, ifp: Any, td: Any) -> Any:
-    """Interface ioctls on an AF_INET6 socket go to in6_control (in6.py)."""
+    """ioctls on an AF_INET6 socket: the address selection policy
+    (SIOCAADDRCTL_POLICY / SIOCDADDRCTL_POLICY, in6_src.c, privileged as in
+    FreeBSD's in6_control), the interface ones in in6_control (in6.py)."""
+    if cmd in (SIOCAADDRCTL_POLICY, SIOCDADDRCTL_POLICY):
+        from kernel.kern.kern_proc import priv_check
+        from kernel.netinet6.in6_src import in6_src_ioctl
+        return priv_check(td) or in6_src_ioctl(so.so_kernel, cmd, data)
     return _in6.in6_control(so.so_kernel, cmd, data, ifp)
 
 

@@ -5,6 +5,8 @@ import re
 import runpy
 import subprocess
 
+import pytest
+
 from tests.conftest import ROOT, require_tool
 
 DOC = ROOT / "docs" / "driver-without-hardware.md"
@@ -38,18 +40,21 @@ def test_driver_walkthrough_commands_run(tmp_path):
         assert r.returncode == 0, f"{c}: {r.stderr}"
 
 
-RTADVD = ROOT / "docs" / "rtadvd.md"
+# Walkthroughs whose ```sh `kamebox run ...` blocks are each followed by a ```text
+# block with exactly what that command prints, and how many such pairs each has.
+TRANSCRIPTS = {"rtadvd.md": 1, "gif.md": 2}
 
 
-def test_rtadvd_walkthrough_transcripts_are_what_kamebox_prints(capsys, monkeypatch):
-    """docs/rtadvd.md: each ```sh block holding a `kamebox run` command is followed
-    by a ```text block with exactly what that command prints."""
+@pytest.mark.parametrize("doc", sorted(TRANSCRIPTS))
+def test_walkthrough_transcripts_are_what_kamebox_prints(doc, capsys, monkeypatch):
+    """Each ```sh block holding a `kamebox run` command is followed by a ```text
+    block with exactly what that command prints."""
     import shlex
 
     from emu.cli import main
-    text = RTADVD.read_text()
+    text = (ROOT / "docs" / doc).read_text()
     pairs = re.findall(r"```sh\n(kamebox run [^\n]*)\n```\s*```text\n(.*?)```", text, re.S)
-    assert pairs, "no kamebox run transcript in docs/rtadvd.md"
+    assert len(pairs) == TRANSCRIPTS[doc], f"docs/{doc}: kamebox run transcripts"
     monkeypatch.chdir(ROOT)
     for command, expected in pairs:
         assert main(shlex.split(command)[1:]) == 0, command

@@ -80,7 +80,7 @@ def test_bad_lab_file(capsys, tmp_path):
 
 def test_unknown_lab_and_missing_file(capsys, tmp_path):
     assert one_line_error(capsys, "nosuchlab") == (
-        'kamebox: no lab "nosuchlab" (labs: demo, pair, routed, slaac, trio; or a lab file)')
+        'kamebox: no lab "nosuchlab" (labs: demo, gif, pair, routed, slaac, trio; or a lab file)')
     assert one_line_error(capsys, str(tmp_path / "x.toml")) == f"{tmp_path / 'x.toml'}: No such file or directory"
 
 
@@ -125,14 +125,22 @@ def test_pcap_dir_gets_one_capture_per_segment(capsys, tmp_path, monkeypatch):
 
 def test_pcap_without_commands_boots_and_writes_valid_files(capsys, tmp_path):
     """The hosts boot (/etc/rc brings em0 up): what the link carries then is DAD,
-    Neighbor Solicitations from :: to solicited-node groups (RFC 4862 5.4.2)."""
+    Neighbor Solicitations from :: to solicited-node groups (RFC 4862 5.4.2),
+    each after the MLDv2 Report (from ::, RFC 3590 4) of the join of its group."""
+    from kernel.wire.mld6 import MldV2Report
     status, out, err = run(capsys, "pair", "--pcap", str(tmp_path))
     assert status == 0 and err == ""
     frames = read_pcap(tmp_path / "link0.pcap")
     assert frames
+    reported: set[bytes] = set()
     for _t, f in frames:
-        assert f[:3] == b"\x33\x33\xff" and f[12:14] == b"\x86\xdd"     # IPv6 to ff02::1:ffXX:XXXX
-        assert f[22:38] == bytes(16) and f[54] == 135                    # from ::, NS
+        assert f[12:14] == b"\x86\xdd" and f[22:38] == bytes(16)        # IPv6 from ::
+        if f[20] == 0:                    # hop-by-hop (Router Alert): MLDv2 Report to ff02::16
+            assert f[:6] == b"\x33\x33\x00\x00\x00\x16" and f[62] == 143
+            reported.update(r.addr for r in MldV2Report.parse(f[62:]).records)
+        else:
+            assert f[:3] == b"\x33\x33\xff" and f[54] == 135            # NS to ff02::1:ffXX:XXXX
+            assert f[38:54] in reported                                  # the join was reported
 
 
 # -- commands ---------------------------------------------------------------------------------

@@ -25,6 +25,11 @@ addresses comes from getifaddrs(3).  The status looks as FreeBSD's:
     \tstatus: active
     \tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>
 
+Cloned interfaces — ``ifconfig gif0 create``, ``destroy``, ``ifconfig -C`` —
+are ifconfig_ifclone.py (ifclone.c); tunnel endpoints — ``tunnel A B``,
+``deletetunnel`` and the ``tunnel inet[6] A --> B`` status line — are
+ifconfig_tunnel.py.
+
 The address family is ``inet`` unless another is named (FreeBSD's default),
 so an IPv6 address needs ``inet6``.  Unlike FreeBSD, lines end without the
 trailing blank af_inet.c and af_inet6.c leave after the last word.

@@ -743,6 +743,126 @@ def _scope_line(i: int, v: int) -> str:
     return "\t\t%d addresses scope=%x\n" % (v, i)
 
 
+# -- IPsec statistics (ipsec.c: ipsec_stats, esp_stats, ah_stats) ------------------------------
+# SADB algorithm numbers -> the names FreeBSD's ipsec.c prints in the histograms
+_ESP_ALGNAMES = {2: "des-cbc", 3: "3des-cbc", 11: "null", 12: "aes-cbc", 20: "aes-gcm-16",
+                 21: "aes-gmac"}
+_AH_ALGNAMES = {2: "hmac-md5", 3: "hmac-sha1", 5: "hmac-sha2-256", 6: "hmac-sha2-384",
+                7: "hmac-sha2-512", 9: "null"}
+
+
+def _alg_line(names: dict[int, str]) -> Callable[[int, int], str]:
+    def line(i: int, v: int) -> str:
+        return "\t\t%s: %d\n" % (names.get(i, "#%d" % i), v)
+    return line
+
+
+def _ipsec_block(sp: "StatPr") -> None:
+    p = sp.p
+    p("in_success", "\t%d inbound packet%s processed successfully\n")
+    p("in_polvio", "\t%d inbound packet%s violated process security policy\n")
+    p("in_nosa", "\t%d inbound packet%s with no SA available\n")
+    p("in_inval", "\t%d invalid inbound packet%s\n")
+    p("in_nomem", "\t%d inbound packet%s failed due to insufficient memory\n")
+    p("in_badspi", "\t%d inbound packet%s failed getting SPI\n")
+    p("in_ahreplay", "\t%d inbound packet%s failed on AH replay check\n")
+    p("in_espreplay", "\t%d inbound packet%s failed on ESP replay check\n")
+    p("in_ahauthsucc", "\t%d inbound packet%s considered authentic\n")
+    p("in_ahauthfail", "\t%d inbound packet%s failed on authentication\n")
+    sp.hist("in_esphist", "\tESP input histogram:\n", _alg_line(_ESP_ALGNAMES))
+    sp.hist("in_ahhist", "\tAH input histogram:\n", _alg_line(_AH_ALGNAMES))
+    p("out_success", "\t%d outbound packet%s processed successfully\n")
+    p("out_polvio", "\t%d outbound packet%s violated process security policy\n")
+    p("out_nosa", "\t%d outbound packet%s with no SA available\n")
+    p("out_inval", "\t%d invalid outbound packet%s\n")
+    p("out_nomem", "\t%d outbound packet%s failed due to insufficient memory\n")
+    p("out_noroute", "\t%d outbound packet%s with no route\n")
+    sp.hist("out_esphist", "\tESP output histogram:\n", _alg_line(_ESP_ALGNAMES))
+    sp.hist("out_ahhist", "\tAH output histogram:\n", _alg_line(_AH_ALGNAMES))
+    sp.done()
+
+
+def ipsec6_stats(ns: "Netstat", name: str) -> None:
+    """ipsec.c ipsec_stats for inet6: ``struct ipsecstat`` (net.inet6.ipsec6.stats)."""
+    sp = ns.stats(name, "net.inet6.ipsec6.stats")
+    if sp is not None:
+        _ipsec_block(sp)
+
+
+def ipsec4_stats(ns: "Netstat", name: str) -> None:
+    sp = ns.stats(name, "net.inet.ipsec.stats")
+    if sp is not None:
+        _ipsec_block(sp)
+
+
+def esp_stats(ns: "Netstat", name: str) -> None:
+    """ipsec.c esp_stats: ``struct espstat`` (net.inet.esp.stats)."""
+    sp = ns.stats(name, "net.inet.esp.stats")
+    if sp is None:
+        return
+    p = sp.p
+    p("esps_hdrops", "\t%d packet%s shorter than header shows\n")
+    p("esps_nopf", "\t%d packet%s dropped; protocol family not supported\n")
+    p("esps_notdb", "\t%d packet%s dropped; no TDB\n")
+    p("esps_badkcr", "\t%d packet%s dropped; bad KCR\n")
+    p("esps_qfull", "\t%d packet%s dropped; queue full\n")
+    p("esps_noxform", "\t%d packet%s dropped; no transform\n")
+    p("esps_badilen", "\t%d packet%s dropped; bad ilen\n")
+    p("esps_wrap", "\t%d replay counter wrap%s\n")
+    p("esps_badenc", "\t%d packet%s dropped; bad encryption detected\n")
+    p("esps_badauth", "\t%d packet%s dropped; bad authentication detected\n")
+    p("esps_replay", "\t%d possible replay packet%s detected\n")
+    p("esps_input", "\t%d packet%s in\n")
+    p("esps_output", "\t%d packet%s out\n")
+    p("esps_invalid", "\t%d packet%s dropped; invalid TDB\n")
+    p("esps_ibytes", "\t%d byte%s in\n")
+    p("esps_obytes", "\t%d byte%s out\n")
+    p("esps_toobig", "\t%d packet%s dropped; larger than IP_MAXPACKET\n")
+    p("esps_pdrops", "\t%d packet%s blocked due to policy\n")
+    p("esps_crypto", "\t%d crypto processing failure%s\n")
+    p("esps_tunnel", "\t%d tunnel sanity check failure%s\n")
+    sp.hist("esps_hist", "\tESP output histogram:\n", _alg_line(_ESP_ALGNAMES))
+    sp.done()
+
+
+def ah_stats(ns: "Netstat", name: str) -> None:
+    """ipsec.c ah_stats: ``struct ahstat`` (net.inet.ah.stats)."""
+    sp = ns.stats(name, "net.inet.ah.stats")
+    if sp is None:
+        return
+    p = sp.p
+    p("ahs_hdrops", "\t%d packet%s shorter than header shows\n")
+    p("ahs_nopf", "\t%d packet%s dropped; protocol family not supported\n")
+    p("ahs_notdb", "\t%d packet%s dropped; no TDB\n")
+    p("ahs_badkcr", "\t%d packet%s dropped; bad KCR\n")
+    p("ahs_qfull", "\t%d packet%s dropped; queue full\n")
+    p("ahs_noxform", "\t%d packet%s dropped; no transform\n")
+    p("ahs_wrap", "\t%d replay counter wrap%s\n")
+    p("ahs_badauth", "\t%d packet%s dropped; bad authentication detected\n")
+    p("ahs_badauthl", "\t%d packet%s dropped; bad authentication length\n")
+    p("ahs_replay", "\t%d possible replay packet%s detected\n")
+    p("ahs_input", "\t%d packet%s in\n")
+    p("ahs_output", "\t%d packet%s out\n")
+    p("ahs_invalid", "\t%d packet%s dropped; invalid TDB\n")
+    p("ahs_ibytes", "\t%d byte%s in\n")
+    p("ahs_obytes", "\t%d byte%s out\n")
+    p("ahs_toobig", "\t%d packet%s dropped; larger than IP_MAXPACKET\n")
+    p("ahs_pdrops", "\t%d packet%s blocked due to policy\n")
+    p("ahs_crypto", "\t%d crypto processing failure%s\n")
+    p("ahs_tunnel", "\t%d tunnel sanity check failure%s\n")
+    sp.hist("ahs_hist", "\tAH output histogram:\n", _alg_line(_AH_ALGNAMES))
+    sp.done()
+
+
+Netstat.ipsec6_stats = ipsec6_stats          # type: ignore[attr-defined]
+Netstat.ipsec_stats = ipsec4_stats           # type: ignore[attr-defined]
+Netstat.esp_stats = esp_stats                # type: ignore[attr-defined]
+Netstat.ah_stats = ah_stats                  # type: ignore[attr-defined]
+# ipsecprotox (FreeBSD's main.c): shown with -p only
+IPSEC_PROTOX = [("ipsec6", -1, "ipsec6_stats"), ("ipsec", -1, "ipsec_stats"),
+                ("esp", -1, "esp_stats"), ("ah", -1, "ah_stats")]
+
+
 # protox: name -> (PCB protocol for -a, stats routine name), in FreeBSD's order
 INET_PROTOX = [("udp", 17, "udp_stats"), ("ip", 255, "ip_stats"), ("icmp", 1, "icmp_stats"),
                ("igmp", 2, None), ("arp", -1, "arp_stats")]
@@ -873,7 +993,7 @@ def main(argv: list[str]) -> int:
     if ns.af in (AF_INET6, AF_UNSPEC):
         table += [t for t in INET6_PROTOX if not (t[0] == "udp" and ns.af == AF_UNSPEC)]
     if ns.proto is not None:
-        table = [t for t in INET_PROTOX + INET6_PROTOX if t[0] == ns.proto][:1] or \
+        table = [t for t in INET_PROTOX + INET6_PROTOX + IPSEC_PROTOX if t[0] == ns.proto][:1] or \
             [(ns.proto, -1, None)]
     first = [True]
     for name, proto, stats in table:

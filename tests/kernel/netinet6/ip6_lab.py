@@ -4,8 +4,8 @@ The IPv6 core finds ND's functions by name at call time (docs/kernel.md).
 :class:`V6Fakes` puts a layer in front of them, for the test only:
 addresses, groups and neighbors are kept in tables here and consulted first
 (``in6ifa_ifwithaddr``, ``in6m_lookup``, ``in6_ifawithifp``,
-``nd6_output_ifp``); anything not in the tables goes to the real ND
-functions.  So these tests do not depend on DAD or address resolution.
+``nd6_output_ifp``, source selection's ``in6_src_candidates``); anything not
+in the tables goes to the real ND functions.  So these tests do not depend on DAD or address resolution.
 
 :class:`Net6` builds the machines (each with its em NICs, the em driver and
 a kernel booted with the real SYSINITS) on one scheduler, and
@@ -108,6 +108,15 @@ class V6Fakes:
                 return ifp.if_output(ifp, m, mac, ETH_IPV6)
             return real_output(ifp, origifp, m, dst) if real_output else 65  # EHOSTUNREACH
 
+        src = _module(monkeypatch, "in6_src")
+        real_candidates = getattr(src, "in6_src_candidates", None)
+
+        def in6_src_candidates(k: Any) -> list:
+            # source selection walks every address of the node: ours come first
+            real = real_candidates(k) if real_candidates else []
+            return self.addrs.get(id(k), []) + list(real)
+
+        monkeypatch.setattr(src, "in6_src_candidates", in6_src_candidates, raising=False)
         monkeypatch.setattr(in6, "in6ifa_ifwithaddr", in6ifa_ifwithaddr, raising=False)
         monkeypatch.setattr(in6, "in6m_lookup", in6m_lookup, raising=False)
         monkeypatch.setattr(in6, "in6_ifawithifp", in6_ifawithifp, raising=False)

@@ -1,0 +1,1 @@
+"""netipsec: the IPsec data path, FAST_IPSEC style (sys/netipsec)."""

@@ -1,0 +1,270 @@
+"""IPsec policy for packets, counters and knobs (sys/netipsec/ipsec.c, ipsec.h, ipsec6.h).
+
+``ipsec_init`` (SYSINIT) makes ``k.ipsec6`` (the ``ipsec6stat`` counters and
+``net.inet6.ipsec6.*`` default levels), ``k.espstat``/``k.ahstat``, registers
+ESP (50) and AH (51) in the inet6 protocol switch, and installs the two
+hooks the IPv6 core calls: ``k.ipsec6_output`` (from ip6_output) and
+``k.ipsec6_in_reject`` (from ip6_deliver, before each upper-layer protocol).
+
+Selectors (RFC 4301 4.4.1.1): ``ipsec6_setspidx`` builds the packet's
+``secpolicyindex`` — full-length addresses, the upper-layer protocol and its
+ports; for ICMPv6 the type goes in the source port and the code in the
+destination port, as KAME's ``ipsec6_get_ulp`` does.
+
+Neighbor Discovery and MLD (kamebox's choice, documented in docs/ipsec.md):
+a policy whose selector says "any" upper-layer protocol does not cover the
+ICMPv6 ND messages (RS, RA, NS, NA, Redirect: types 133-137) and MLD
+(130-132, 143).  Only a policy that names ICMPv6 (``icmp6`` in setkey)
+applies to them.  So ``spdadd A B any -P out ipsec esp/transport//require``
+protects everything between A and B but leaves NUD and address resolution
+working, as RFC 4301 5.2 (ND is exchanged before SAs can exist) and KAME
+setups relied on.
+
+Inbound (RFC 4301 5.2): after decapsulation, ``ipsec6_in_reject`` compares
+what protected the packet (the ``PACKET_TAG_IPSEC_IN_DONE`` tags the ESP and
+AH input left on the mbuf) with the inbound policy: a packet that should
+have been protected and was not is dropped and counted in ``in_polvio``.
+"""
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, Any, Optional
+
+from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
+from kernel.kern.uipc_mbuf import m_tag, mbuf
+from kernel.wire.in6 import sockaddr_in6
+from kernel.wire.pfkeyv2 import (
+    IPPROTO_AH, IPPROTO_ESP, IPSEC_DIR_INBOUND, IPSEC_DIR_OUTBOUND, IPSEC_LEVEL_REQUIRE,
+    IPSEC_LEVEL_USE, IPSEC_MODE_TUNNEL, IPSEC_POLICY_BYPASS, IPSEC_POLICY_DISCARD,
+    IPSEC_POLICY_ENTRUST, IPSEC_POLICY_IPSEC, IPSEC_POLICY_NONE, IPSEC_ULPROTO_ANY,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kernel.kern.init_main import Kernel
+
+IPPROTO_ICMPV6 = 58
+IPPROTO_UDP = 17
+IPPROTO_TCP = 6
+IPPROTO_IPV6 = 41
+IPPROTO_IPV4 = 4
+IPPROTO_NONE = 59
+_EXTHDRS = frozenset((0, 43, 44, 60, IPPROTO_ESP, IPPROTO_AH, IPPROTO_NONE))
+# ICMPv6 messages an "any" selector leaves alone: ND (RFC 4861) and MLD (RFC 2710, 3810)
+ICMP6_ND_MLD_TYPES = frozenset((130, 131, 132, 133, 134, 135, 136, 137, 143))
+
+# m_tag ids (sys/mbuf.h)
+PACKET_TAG_IPSEC_IN_DONE = 1         # a list of (proto, spi, dst, mode) that protected it
+PACKET_TAG_IPSEC_OUT_DONE = 2        # IPsec output done: ip6_output sends it as it is
+
+_ports = struct.Struct("!HH")
+
+
+class ipsecstat:
+    """``struct ipsecstat`` (KAME netinet6/ipsec.h; FreeBSD's field names):
+    ``net.inet6.ipsec6.stats`` and ``net.inet.ipsec.stats``."""
+
+    __slots__ = ("in_success", "in_polvio", "in_nosa", "in_inval", "in_nomem", "in_badspi",
+                 "in_ahreplay", "in_espreplay", "in_ahauthsucc", "in_ahauthfail",
+                 "in_espauthsucc", "in_espauthfail", "in_esphist", "in_ahhist",
+                 "out_success", "out_polvio", "out_nosa", "out_inval", "out_nomem",
+                 "out_noroute", "out_esphist", "out_ahhist", "out_bundlesa")
+
+    def __init__(self) -> None:
+        for n in self.__slots__:
+            setattr(self, n, 0)
+        for n in ("in_esphist", "in_ahhist", "out_esphist", "out_ahhist"):
+            setattr(self, n, [0] * 256)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {n: (list(v) if isinstance(v := getattr(self, n), list) else v)
+                for n in self.__slots__}
+
+
+class ipsec6_vars:
+    """The knobs of ``net.inet6.ipsec6`` (FreeBSD's ip6_esp_trans_deflev ...)."""
+
+    def __init__(self) -> None:
+        self.ip6_esp_trans_deflev = IPSEC_LEVEL_USE
+        self.ip6_esp_net_deflev = IPSEC_LEVEL_USE
+        self.ip6_ah_trans_deflev = IPSEC_LEVEL_USE
+        self.ip6_ah_net_deflev = IPSEC_LEVEL_USE
+        self.ip6_ipsec_ecn = 0
+        self.ip6_ipsec_debug = 0
+        self.stat = ipsecstat()
+
+
+def ipsec_init(k: "Kernel") -> None:
+    """SYSINIT (after crypto_init): IPsec state, sysctl nodes, ESP and AH in the
+    protocol switch, the IPv6 hooks.  Brings up netkey first if it is not up."""
+    if getattr(k, "ipsec6", None) is not None:
+        return
+    if getattr(k, "key", None) is None:
+        from kernel.netkey.key import key_init   # adapter: netkey has no SYSINIT line yet
+        key_init(k)
+    from kernel.netipsec.xform_ah import ahstat
+    from kernel.netipsec.xform_esp import espstat
+    v6 = ipsec6_vars()
+    k.ipsec6 = v6
+    k.ipsec4stat = ipsecstat()
+    k.espstat = espstat()
+    k.ahstat = ahstat()
+
+    def level_ok(v: int) -> bool:
+        return v in (IPSEC_LEVEL_USE, IPSEC_LEVEL_REQUIRE)
+
+    for name, attr, descr in (
+            ("esp_trans_deflev", "ip6_esp_trans_deflev", "Default ESP transport mode level"),
+            ("esp_net_deflev", "ip6_esp_net_deflev", "Default ESP tunnel mode level"),
+            ("ah_trans_deflev", "ip6_ah_trans_deflev", "Default AH transport mode level"),
+            ("ah_net_deflev", "ip6_ah_net_deflev", "Default AH tunnel mode level")):
+        SYSCTL_INT(k, "net.inet6.ipsec6." + name, v6, attr, descr, check=level_ok)
+    SYSCTL_INT(k, "net.inet6.ipsec6.ecn", v6, "ip6_ipsec_ecn", "Explicit Congestion Notification")
+    SYSCTL_INT(k, "net.inet6.ipsec6.debug", v6, "ip6_ipsec_debug", "Enable IPsec debugging output")
+    SYSCTL_STRUCT(k, "net.inet6.ipsec6.stats", lambda: v6.stat, "IPsec IPv6 statistics")
+    SYSCTL_STRUCT(k, "net.inet.ipsec.stats", lambda: k.ipsec4stat, "IPsec IPv4 statistics")
+    SYSCTL_STRUCT(k, "net.inet.esp.stats", lambda: k.espstat, "ESP statistics")
+    SYSCTL_STRUCT(k, "net.inet.ah.stats", lambda: k.ahstat, "AH statistics")
+
+    from kernel.netinet6.in6_proto import in6_proto_register
+    from kernel.netipsec.ipsec_input import ah6_input, esp6_input
+    from kernel.netipsec.ipsec_output import ipsec6_output
+    in6_proto_register(k, IPPROTO_ESP, esp6_input)
+    in6_proto_register(k, IPPROTO_AH, ah6_input)
+    k.ipsec6_output = ipsec6_output
+    k.ipsec6_in_reject = ipsec6_in_reject
+
+
+# -- selectors ------------------------------------------------------------------------------
+def ipsec6_get_ulp(m: mbuf, off: int, nxt: int) -> tuple[int, int, int]:
+    """(upper-layer protocol, source port, destination port) of the packet,
+    skipping extension headers from ``off`` (KAME ipsec6_get_ulp).  ICMPv6:
+    type and code in the ports."""
+    b = m.buf
+    base = m.off
+    end = m.m_len
+    while nxt in (0, 43, 60) and off + 2 <= end:
+        ln = (b[base + off + 1] + 1) << 3
+        nxt = b[base + off]
+        off += ln
+    if nxt == 44 and off + 8 <= end:           # a fragment: ports only in the first one
+        if (b[base + off + 2] << 8 | b[base + off + 3]) & 0xFFF8:
+            return b[base + off], 0, 0
+        nxt, off = b[base + off], off + 8
+    if nxt in (IPPROTO_UDP, IPPROTO_TCP) and off + 4 <= end:
+        sp, dp = _ports.unpack_from(b, base + off)
+        return nxt, sp, dp
+    if nxt == IPPROTO_ICMPV6 and off + 2 <= end:
+        return nxt, b[base + off], b[base + off + 1]
+    return nxt, 0, 0
+
+
+def ipsec6_first_ulp(m: mbuf) -> tuple[int, int]:
+    """(offset, next header) of the first header after the IPv6 header."""
+    return 40, m.buf[m.off + 6]
+
+
+def ipsec6_setspidx(m: mbuf, dir: int, off: int, nxt: int, zone: int = 0) -> Any:
+    """The packet's selector (ipsec6_setspidx_ipaddr + ipsec6_get_ulp)."""
+    from kernel.netkey.keydb import secpolicyindex
+    b = m.buf
+    o = m.off
+    src = bytes(b[o + 8:o + 24])
+    dst = bytes(b[o + 24:o + 40])
+    ul, sp, dp = ipsec6_get_ulp(m, off, nxt)
+    s = sockaddr_in6(src, sp, 0, zone if src[0] == 0xFE and src[1] & 0xC0 == 0x80 else 0)
+    d = sockaddr_in6(dst, dp, 0, zone if dst[0] == 0xFE and dst[1] & 0xC0 == 0x80 else 0)
+    return secpolicyindex(dir, s, d, 128, 128, ul)
+
+
+def _nd_bypass(sp: Any, spidx: Any) -> bool:
+    """ND and MLD are outside a policy that does not name ICMPv6 (module docstring)."""
+    return (spidx.ul_proto == IPPROTO_ICMPV6 and spidx.src.sin6_port in ICMP6_ND_MLD_TYPES
+            and sp.spidx is not None and sp.spidx.ul_proto != IPPROTO_ICMPV6)
+
+
+def ipsec6_checkpolicy(k: "Kernel", m: mbuf, dir: int, inp: Any = None, zone: int = 0
+                       ) -> tuple[Optional[Any], int]:
+    """The policy for the packet ``m`` (ipsec6_checkpolicy): (policy, 0), or
+    (None, errno) when a socket's policy is unusable.  A socket's own policy
+    (``inp.in6p_sp``, IPV6_IPSEC_POLICY) first, then the SPD, then the
+    default (none)."""
+    from kernel.netkey.key_alloc import ipsec_getpolicybyaddr, ipsec_getpolicybysock, key_def_policy
+    off, nxt = ipsec6_first_ulp(m)
+    spidx = ipsec6_setspidx(m, dir, off, nxt, zone)
+    pcbsp = getattr(inp, "in6p_sp", None) if inp is not None else None
+    if pcbsp is not None:
+        sp, err = ipsec_getpolicybysock(k, spidx, dir, pcbsp)
+    else:
+        sp, err = ipsec_getpolicybyaddr(k, spidx, dir), 0
+    if sp is None:
+        return None, err
+    if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
+        return key_def_policy(k), 0
+    return sp, 0
+
+
+def ipsec_in_done(m: mbuf) -> list:
+    """What protected ``m`` on the way in: [(proto, spi, mode), ...], outermost first."""
+    t = m.m_tag_find(PACKET_TAG_IPSEC_IN_DONE)
+    return t.value if t is not None else []
+
+
+def ipsec_add_in_done(m: mbuf, proto: int, spi: int, mode: int) -> None:
+    t = m.m_tag_find(PACKET_TAG_IPSEC_IN_DONE)
+    if t is None:
+        m.m_tag_prepend(m_tag(PACKET_TAG_IPSEC_IN_DONE, [(proto, spi, mode)]))
+    else:
+        t.value = t.value + [(proto, spi, mode)]
+
+
+def ipsec_in_reject(k: "Kernel", sp: Any, m: mbuf) -> bool:
+    """Does policy ``sp`` reject the inbound packet ``m`` (ipsec_in_reject)?
+    DISCARD rejects; NONE and BYPASS accept; IPSEC wants each request of level
+    require to have been applied (KAME checks ESP and AH, tunnel mode too)."""
+    if sp.policy == IPSEC_POLICY_DISCARD:
+        return True
+    if sp.policy != IPSEC_POLICY_IPSEC:
+        return False
+    from kernel.netkey.key_alloc import ipsec_get_reqlevel
+    done = ipsec_in_done(m)
+    for isr in sp.req:
+        if ipsec_get_reqlevel(k, isr) != IPSEC_LEVEL_REQUIRE:
+            continue
+        want = isr.saidx.proto
+        if not any(p == want and (isr.saidx.mode != IPSEC_MODE_TUNNEL or md == IPSEC_MODE_TUNNEL)
+                   for p, _spi, md in done):
+            return True
+    return False
+
+
+def ipsec6_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
+    """The inbound check before the upper layer sees ``m`` (ip6_ipsec_input /
+    ipsec6_in_reject, RFC 4301 5.2): True (dropped, ``in_polvio``) if the
+    policy required protection the packet did not have."""
+    if nxt in _EXTHDRS:
+        return False
+    st = k.key
+    if not st.sptree[IPSEC_DIR_INBOUND] and m.m_tags is None:
+        return False
+    zone = m.rcvif.if_index if m.rcvif is not None else 0
+    from kernel.netkey.key_alloc import key_allocsp, key_freesp
+    spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
+    sp = key_allocsp(k, spidx, IPSEC_DIR_INBOUND)
+    if sp is None:
+        return False
+    try:
+        if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
+            return False
+        if ipsec_in_reject(k, sp, m):
+            k.ipsec6.stat.in_polvio += 1
+            return True
+        return False
+    finally:
+        key_freesp(k, sp)
+
+
+__all__ = ["ipsec_init", "ipsecstat", "ipsec6_vars", "ipsec6_setspidx", "ipsec6_get_ulp",
+           "ipsec6_checkpolicy", "ipsec6_in_reject", "ipsec_in_reject", "ipsec_in_done",
+           "ipsec_add_in_done", "PACKET_TAG_IPSEC_IN_DONE", "PACKET_TAG_IPSEC_OUT_DONE",
+           "ICMP6_ND_MLD_TYPES", "IPSEC_POLICY_BYPASS", "IPSEC_POLICY_ENTRUST",
+           "IPSEC_POLICY_NONE", "IPSEC_DIR_OUTBOUND", "IPSEC_ULPROTO_ANY"]
