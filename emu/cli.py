@@ -3,11 +3,13 @@
 Subcommands:
 
 * ``kamebox run [LAB] [-c 'HOST: COMMAND']... [--script FILE] [--realtime]
-  [--pcap DIR] [--seed N] [--timeout SEC] [--list] [-v]`` — boot a lab (a name
+  [--tap SEGMENT=IFNAME]... [--pcap DIR] [--seed N] [--timeout SEC] [--list] [-v]``
+  — boot a lab (a name
   under images/labs/ or a lab file; the demo lab by default) and run commands
   on its hosts, printing a transcript (``alice# ping6 -c 3 bob`` then the
   output); with no commands and a terminal, open the console (emu/console.py);
-  with ``--list``, print the lab's hosts, NICs and segments;
+  with ``--list``, print the lab's hosts, NICs and segments; ``--tap`` bridges a
+  segment to a Linux TAP (docs/tap.md), and the lab then runs in realtime;
 * ``kamebox demo [--pcap DIR] [--seed N] [--no-console]`` — boot the demo lab
   (alice, bob and carol on one segment; /etc/rc configures them from
   rc.conf), run ``ifconfig em0``, ``ping6 -c 3 bob``, ``ndp -an``, a ping6
@@ -74,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the commands of FILE: lines 'HOST: COMMAND', 'wait 2s', # comments")
     r.add_argument("--realtime", action="store_true",
                    help="pace the lab to the wall clock (default: virtual time, as fast as possible)")
+    r.add_argument("--tap", dest="taps", action="append", default=[],
+                   metavar="SEGMENT=IFNAME",
+                   help="bridge SEGMENT to the Linux TAP IFNAME (attach to it, or create it; "
+                        "needs root); repeatable; the lab then runs in realtime")
     r.add_argument("--pcap", metavar="DIR", help="capture each segment to DIR/SEGMENT.pcap")
     r.add_argument("--seed", type=int, metavar="N", help="override the lab's seed")
     r.add_argument("--timeout", type=float, default=60.0, metavar="SEC",
@@ -158,17 +164,19 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def print_list(lab, out: TextIO) -> None:
+def print_list(lab, out: TextIO, taps: Optional[dict[str, str]] = None) -> None:
     from emu.labfile import format_duration, format_mac, format_rate, format_size
     spec = lab.spec
+    taps = {**{n: s.tap for n, s in spec.segments.items() if s.tap}, **(taps or {})}
     desc = f": {spec.description}" if spec.description else ""
     out.write(f"lab {lab.name} ({spec.path}), seed {lab.sched.seed}{desc}\n")
     out.write("segments:\n")
     for name, s in spec.segments.items():
         users = [f"{h}.{ifn}" for h, lm in lab.machines.items()
                  for ifn, seg in zip(lm.ifnames, lm.segments) if seg == name]
+        tap = f", tap {taps[name]}" if name in taps else ""
         out.write(f"  {name:<8} latency {format_duration(s.latency_ns)}, rate "
-                  f"{format_rate(s.bitrate_bps)}, loss {s.loss:g}, mtu {s.mtu}: "
+                  f"{format_rate(s.bitrate_bps)}, loss {s.loss:g}, mtu {s.mtu}{tap}: "
                   f"{' '.join(users) or '(nothing attached)'}\n")
     out.write("hosts:\n")
     for name, lm in lab.machines.items():
@@ -218,6 +226,7 @@ class _ConsolePrinter:
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from emu.sched import SEC
+    from emu.wire.tap import TapError
     steps: list[Step] = []
     for c in args.commands:
         step = parse_step(c, f"-c {show(c)}")
@@ -233,8 +242,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if s.line:
                 raise ConfigError(s.where, s.line, msg)
             raise UsageError(f"{s.where}: {msg}")
+    taps = _taps(args.taps, lab)
     if args.list:
-        print_list(lab, out)
+        print_list(lab, out, taps)
         return 0
     timeout = int(args.timeout * SEC)
     if timeout <= 0:
@@ -245,13 +255,18 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 lab.capture_dir(args.pcap)
             except OSError as e:
                 raise UsageError(f"--pcap {args.pcap}: {e.strerror or e}") from None
+        for seg, ifname in taps.items():
+            try:
+                lab.tap(seg, ifname)
+            except TapError as e:
+                raise UsageError(f"--tap {seg}={ifname}: {e}") from None
         console = _ConsolePrinter(out)
         console.enabled = args.verbose
         lab.on_console = console
         lab.boot(settle=BOOT_SETTLE)
         console.flush()
         console.enabled = True
-        lab.realtime = args.realtime
+        lab.realtime = args.realtime or bool(lab.taps)
         if not steps:
             if sys.stdin.isatty() and out.isatty():
                 from emu.console import run_console
@@ -274,6 +289,26 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1 if failed else 0
     finally:
         lab.close()
+
+
+def _taps(args: list[str], lab) -> dict[str, str]:
+    """``--tap SEGMENT=IFNAME`` options, checked: segment -> TAP name."""
+    from emu.wire.tap import check_ifname
+    out: dict[str, str] = {}
+    for arg in args:
+        seg, sep, ifname = arg.partition("=")
+        if not sep or not seg or not ifname:
+            raise UsageError(f"--tap {show(arg)}: expected SEGMENT=IFNAME, like lan0=tap0")
+        if seg not in lab.segments:
+            raise UsageError(f"--tap {arg}: no segment {show(seg)} in lab {lab.name} "
+                             f"(segments: {', '.join(lab.segments) or 'none'})")
+        why = check_ifname(ifname)
+        if why is not None:
+            raise UsageError(f"--tap {arg}: {why}")
+        if seg in out:
+            raise UsageError(f"--tap {arg}: segment {seg} is already bridged to {out[seg]}")
+        out[seg] = ifname
+    return out
 
 
 def _stream(out: TextIO):
@@ -416,6 +451,9 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     if args.cmd in commands:
         try:
             return commands[args.cmd](args, sys.stdout, sys.stderr)
+        except KeyboardInterrupt:                 # Ctrl-C outside the console: stop quietly
+            sys.stdout.flush()
+            return 130
         except ConfigError as e:
             print(str(e), file=sys.stderr)
             return 2

@@ -197,7 +197,7 @@ class Console:
 
     async def run(self) -> int:
         """The console until Ctrl-D or ``exit``; the lab runs paced meanwhile."""
-        pacer = RealtimePacer(self.lab.sched, self.speed)
+        pacer = self.lab.pacer(self.speed)          # reads the lab's TAPs too
         old = self.lab.on_console
         self.lab.on_console = self.console_output
         task = asyncio.ensure_future(pacer.run())

@@ -53,7 +53,7 @@ CRYPTO_MODELS = ("kce",)      # crypto cards a host may have (emu.lab.CRYPTO_MOD
 KNOWN = {
     (): ("host", "lab", "segment"),
     ("lab",): ("description", "name", "seed"),
-    ("segment", "*"): ("latency", "loss", "mtu", "rate"),
+    ("segment", "*"): ("latency", "loss", "mtu", "rate", "tap"),
     ("host", "*"): ("crypto", "image", "mem", "nic", "rc"),
     ("host", "*", "nic", "*"): ("mac", "model", "segment"),
 }
@@ -62,6 +62,7 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")         # segment names (also fi
 _HOSTNAME = re.compile(r"[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?\Z")   # RFC 952 / RFC 1123 2.1
 _RCVAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAC = re.compile(r"([0-9A-Fa-f]{2})(:[0-9A-Fa-f]{2}){5}\Z")
+_IFNAME = re.compile(r"(?!\.\.?\Z)[^/:%\s]{1,15}\Z")         # a Linux interface name (a TAP)
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)\s*\Z")
 _RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kMG]?)(bit|bps|bit/s)\s*\Z")
 _SIZE = re.compile(r"\s*(\d+)\s*(?:([KMG])(?:iB|B)?|B)?\s*\Z")
@@ -80,6 +81,8 @@ class SegmentSpec:
     loss: float = 0.0
     mtu: int = DEFAULT_MTU
     line: int = 0
+    tap: Optional[str] = None     # a Linux TAP to bridge to (emu/wire/tap.py)
+    tap_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -257,8 +260,15 @@ class _Checker:
             spec.description = self.string(("lab", "description"), lab["description"])
         segments = self.table(("segment",), doc.get("segment", {}),
                               "tables like [segment.lan0]")
+        taps: dict[str, str] = {}
         for name, body in segments.items():
-            spec.segments[name] = self.segment(name, body)
+            seg = spec.segments[name] = self.segment(name, body)
+            if seg.tap is not None:
+                if seg.tap in taps:
+                    raise self.fail(("segment", name, "tap"), f"segment.{name}.tap: "
+                                    f"{show(seg.tap)} is already bridged to segment "
+                                    f"{taps[seg.tap]}")
+                taps[seg.tap] = name
         hosts = self.table(("host",), doc.get("host", {}), "tables like [host.alice]")
         if not hosts:
             raise ConfigError(self.path, self.pos.last_line,
@@ -304,7 +314,14 @@ class _Checker:
             if isinstance(v, bool) or not isinstance(v, int) or not MIN_MTU <= v <= MAX_MTU:
                 raise self.expected(path + ("mtu",), f"an integer from {MIN_MTU} to {MAX_MTU}", v)
             mtu = v
-        return SegmentSpec(name, latency, rate, loss, mtu, self.line(path))
+        tap = None
+        if "tap" in body:
+            tap = body["tap"]
+            if not isinstance(tap, str) or not _IFNAME.match(tap) or len(tap.encode()) > 15:
+                raise self.expected(path + ("tap",), "a Linux interface name of 1 to 15 "
+                                    "characters without / : % or spaces, like \"tap0\"", tap)
+        return SegmentSpec(name, latency, rate, loss, mtu, self.line(path), tap,
+                           self.line(path + ("tap",)) if tap is not None else 0)
 
     def host(self, name: str, body: Any, spec: LabSpec, macs: dict[bytes, str]) -> HostSpec:
         path: KeyPath = ("host", name)

@@ -116,17 +116,29 @@ def test_bad_duration(tmp_path):
     ("mtu", "40", "segment.s.mtu: expected an integer from 68 to 65535, got 40"),
     ("latency", "-1", 'segment.s.latency: expected a duration like "1us" or "2ms", got -1'),
     ("latency", '"0.5ns"', 'segment.s.latency: expected a duration like "1us" or "2ms", got "0.5ns"'),
+    ("tap", '"tap/0"', 'segment.s.tap: expected a Linux interface name of 1 to 15 characters '
+                       'without / : % or spaces, like "tap0", got "tap/0"'),
+    ("tap", '"a-very-long-name"', 'segment.s.tap: expected a Linux interface name of 1 to 15 '
+                                  'characters without / : % or spaces, like "tap0", got '
+                                  '"a-very-long-name"'),
+    ("tap", "0", 'segment.s.tap: expected a Linux interface name of 1 to 15 characters '
+                 'without / : % or spaces, like "tap0", got 0'),
 ])
 def test_bad_segment_values(tmp_path, key, value, expected):
     line, msg = error(tmp_path, f'[segment.s]\n# {key}\n{key} = {value}\n[host.a]\n')
     assert (line, msg) == (3, expected)
 
 
+def test_a_tap_bridges_one_segment(tmp_path):
+    line, msg = error(tmp_path, '[segment.s]\ntap = "tap0"\n[segment.t]\n\ntap = "tap0"\n[host.a]\n')
+    assert (line, msg) == (5, 'segment.t.tap: "tap0" is already bridged to segment s')
+
+
 def test_unknown_keys_are_errors_with_the_known_keys(tmp_path):
     assert error(tmp_path, '[lab]\nname = "x"\nsed = 1\n[host.a]\n') == (
         3, "lab: unknown key sed (known keys: description, name, seed)")
     assert error(tmp_path, '[segment.s]\nlatncy = "1us"\n[host.a]\n') == (
-        2, "segment.s: unknown key latncy (known keys: latency, loss, mtu, rate)")
+        2, "segment.s: unknown key latncy (known keys: latency, loss, mtu, rate, tap)")
     assert error(tmp_path, '[host.a]\nimage = "host"\nnics = []\n') == (
         3, "host.a: unknown key nics (known keys: crypto, image, mem, nic, rc)")
     assert error(tmp_path, '[segment.s]\n[host.a]\nnic = [{model = "em", segment = "s", speed = 1}]\n') == (
