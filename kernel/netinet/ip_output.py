@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, MLEADING, mbuf
 from kernel.netinet import if_ether as _if_ether, in_ as _in, in_mcast as _in_mcast, in_rmx
+from kernel.net.if_loop import lo_bpf_mtap
 from kernel.netinet6.ip6_output import _loop_stats  # if_simloop's lo0 counters
 from kernel.netinet.ip_var import (INP_DONTFRAG, INP_RECVDSTADDR, INP_RECVIF, INP_RECVTTL,
                                    IP_ALLOWBROADCAST, IP_FORWARDING, IP_RAWOUTPUT, IP_ROUTETOIF,
@@ -310,6 +311,7 @@ def ip_loopback(k: "Kernel", m: mbuf) -> int:
         return E.EHOSTUNREACH
     m.rcvif = lo
     m.m_flags |= M_LOOP
+    lo_bpf_mtap(lo, m, 0x0800)             # tcpdump -i lo0 sees it (looutput's bpf tap)
     k.platform.call_later(0, _loop_input, (lo, m))
     return 0
 

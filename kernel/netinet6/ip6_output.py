@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.wire import errno
 from kernel.kern.uipc_mbuf import M_BCAST, M_LOOP, M_MCAST, MLEADING, mbuf
+from kernel.net.if_loop import lo_bpf_mtap
 from kernel.net.route import rtalloc1
 from kernel.netinet6.ip6_input import in6_ifaddr_for, in6_joined, ip6_input
 from kernel.netinet6 import in6_mcast as _in6_mcast, nd6 as _nd6
@@ -399,6 +400,7 @@ def ip6_loopback(k: "Kernel", ifp: Any, m: mbuf) -> int:
     m.rcvif = ifp
     m.m_flags |= M_LOOP
     _loop_stats(k, m)
+    lo_bpf_mtap(ifp, m, 0x86DD)            # tcpdump -i lo0 sees it (looutput's bpf tap)
     k.platform.call_later(0, _loop_input, (ifp, m))
     return 0
 

@@ -501,3 +501,15 @@ def test_a_bad_savefile():
         "reading from file /tmp/trunc.pcap, link-type EN10MB (Ethernet)\n"
         "tcpdump: pcap_loop: truncated dump file; tried to read 100 captured bytes, "
         "only got 10\n"))
+
+
+def test_ping6_to_our_own_address_shows_on_lo0():
+    """A packet to one of our addresses goes through lo0 (if_simloop), where bpf sees it."""
+    from tests.userland.labs import demo
+    lab = demo()
+    job = lab.start_command("alice", "tcpdump -n -i lo0 -c 2 icmp6")
+    lab.run_for(SEC // 10)
+    assert lab.run_command("alice", "ping6 -c 1 2001:db8:1::a")[0] == 0
+    assert lab.wait(job) == 0
+    lines = [l for l in job.output.splitlines() if "ICMP6" in l]
+    assert len(lines) == 2 and "echo request" in lines[0] and "echo reply" in lines[1]
