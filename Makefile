@@ -23,6 +23,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_em_path.py
 	$(PY) bench/bench_ping6.py
+	$(PY) bench/bench_forward.py
+	$(PY) bench/bench_crypto.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
