@@ -248,6 +248,11 @@ class RealtimePacer:
                     await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 0.05))
                 except asyncio.TimeoutError:
                     pass
+                # Python 3.11's wait_for swallows a cancel that arrives as the wake-up
+                # completes (CPython gh-86296): the task would then run forever.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError
         finally:
             for fd in self._readers:
                 self._loop.remove_reader(fd)

@@ -419,3 +419,26 @@ def test_frames_to_a_tap_that_is_down_are_counted_tap_down() -> None:
         assert after == before + 1               # the Linux kernel received it
     finally:
         tap.close()
+
+
+def test_a_pacer_woken_by_its_tap_just_as_it_is_cancelled_stops(wire) -> None:
+    """A TAP wakes the pacer often; a cancel arriving just as a wake-up completes must
+    still stop it (Python 3.11's wait_for would swallow it, and Lab.run_command would
+    never return).  The pacer runs for a few milliseconds of wall time here."""
+    import asyncio
+    sched, seg, nic, tap, linux = wire
+
+    async def main() -> str:
+        pacer = RealtimePacer(sched)
+        tap.start(pacer)
+        task = asyncio.ensure_future(pacer.run())
+        await asyncio.sleep(0.005)               # the pacer waits for a wake-up
+        pacer._wake.set()                        # what a readable TAP does ...
+        task.cancel()                            # ... as the lab is done with the pacer
+        await asyncio.wait({task}, timeout=1.0)
+        if not task.done():
+            task.cancel()
+            return "still running"
+        return "cancelled" if task.cancelled() else "returned"
+
+    assert asyncio.run(main()) == "cancelled"

@@ -1,0 +1,221 @@
+"""Fixtures of the interop tests: the real Linux kernel and its tools (radvd, ndisc6,
+ping) on the far side of a TAP bridged to a lab segment (INTEROP.md).
+
+Each test gets its own network namespace (``netns``) with unique names; the lab's
+TAP is created in the test process's namespace (so the lab can open it) and then
+moved into that namespace, where the Linux side lives.  Everything a test starts
+in the namespace is stopped by PID, and the namespace deleted, when the test ends,
+passed or failed.  Without root, /dev/net/tun, ``ip`` or a tool a test needs, the
+tests skip with the reason — or fail, under KAMEBOX_REQUIRE_INTEROP=1 (.ci/run).
+
+The lab runs paced to the wall clock (a lab with a TAP is realtime once booted);
+``run_lab_until`` keeps it running while Linux does something.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Sequence
+
+import pytest
+
+from emu.lab import Lab
+from emu.sched import SEC
+from tests.conftest import REQUIRE_INTEROP, require_root, require_tool
+
+# The Linux side's Ethernet address, and its link-local address (modified EUI-64).
+LINUX_MAC = "02:00:00:00:99:01"
+LINUX_LL = "fe80::ff:fe00:9901"
+COMMAND_TIMEOUT = 15.0          # wall seconds for any one command run in a namespace
+
+_serial = itertools.count()
+
+
+def need(ok: bool, why: str) -> None:
+    """Skip with ``why`` unless ``ok`` (fail instead under KAMEBOX_REQUIRE_INTEROP=1)."""
+    if ok:
+        return
+    if REQUIRE_INTEROP:
+        pytest.fail(f"{why} — required because KAMEBOX_REQUIRE_INTEROP=1")
+    pytest.skip(why)
+
+
+def require_interop() -> None:
+    """Root, /dev/net/tun and iproute2: what every test here needs."""
+    require_root()
+    need(os.path.exists("/dev/net/tun"), "no /dev/net/tun (TUN/TAP support)")
+    require_tool("ip")
+    require_tool("sysctl")
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (of this or another pytest process) uses: at most 15
+    characters, an interface name."""
+    name = f"{prefix}{os.getpid()}x{next(_serial)}"
+    assert len(name) <= 15, name
+    return name
+
+
+class NetNs:
+    """A Linux network namespace for one test, and what runs in it."""
+
+    def __init__(self, name: str, workdir: Path) -> None:
+        self.name = name
+        self.workdir = workdir
+        self.procs: list[subprocess.Popen] = []
+        self.links: list[str] = []
+        self._ip = require_tool("ip")
+
+    def argv(self, argv: Sequence[str]) -> list[str]:
+        """``ip netns exec NS argv...``: ip execs the program, so it keeps ip's PID."""
+        return [self._ip, "netns", "exec", self.name, *argv]
+
+    def run(self, *argv: str, check: bool = True,
+            timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess:
+        """Run a command in the namespace and wait for it."""
+        done = subprocess.run(self.argv(argv), capture_output=True, text=True, timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{' '.join(argv)} (in {self.name}) exited "
+                                 f"{done.returncode}: {done.stdout}{done.stderr}")
+        return done
+
+    def popen(self, *argv: str, **kw) -> subprocess.Popen:
+        """Start a command in the namespace; it is stopped by PID at the end of the test."""
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        kw.setdefault("text", True)
+        p = subprocess.Popen(self.argv(argv), stdin=subprocess.DEVNULL, **kw)
+        self.procs.append(p)
+        return p
+
+    def ip(self, *args: str) -> str:
+        return self.run("ip", *args).stdout
+
+    def sysctl(self, key: str, value: str) -> None:
+        self.run("sysctl", "-qw", f"{key}={value}")
+
+    def bridge(self, lab: Lab, segment: str, *, mac: str = LINUX_MAC,
+               addresses: Sequence[str] = (), accept_ra: Optional[int] = None,
+               forwarding: bool = False) -> str:
+        """Bridge ``segment`` of ``lab`` to a new TAP and move the TAP in here: the
+        Linux side, with ``mac``, static ``addresses`` (no DAD) and up.  Returns its name."""
+        tap = unique("kbt")
+        lab.tap(segment, tap)                 # created in our namespace, where the lab is
+        self.links.append(tap)
+        subprocess.run([self._ip, "link", "set", tap, "netns", self.name], check=True,
+                       capture_output=True, timeout=COMMAND_TIMEOUT)
+        self.ip("link", "set", tap, "address", mac)
+        # No DAD on the Linux side: its addresses are usable at once (faster tests).
+        self.sysctl(f"net.ipv6.conf.{tap}.accept_dad", "0")
+        if forwarding:
+            self.sysctl("net.ipv6.conf.all.forwarding", "1")
+        if accept_ra is not None:
+            self.sysctl(f"net.ipv6.conf.{tap}.accept_ra", str(accept_ra))
+        for a in addresses:
+            self.ip("-6", "addr", "add", a, "dev", tap, "nodad")
+        self.ip("link", "set", tap, "up")
+        return tap
+
+    def stop(self, p: subprocess.Popen, timeout: float = 3.0) -> tuple[str, str]:
+        """SIGTERM (then SIGKILL) one process we started; its output."""
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        return out or "", err or ""
+
+    def cleanup(self) -> None:
+        for p in self.procs:
+            self.stop(p)
+        self.procs.clear()
+        for link in self.links:               # a TAP the lab made goes when its fd closes;
+            subprocess.run([self._ip, "-n", self.name, "link", "del", link],   # be sure
+                           capture_output=True, timeout=COMMAND_TIMEOUT)
+            subprocess.run([self._ip, "link", "del", link], capture_output=True,
+                           timeout=COMMAND_TIMEOUT)
+        subprocess.run([self._ip, "netns", "del", self.name], capture_output=True,
+                       timeout=COMMAND_TIMEOUT)
+
+
+@pytest.fixture
+def netns(tmp_path: Path) -> Iterator[NetNs]:
+    """A new network namespace with lo up; deleted, with what runs in it, afterwards."""
+    require_interop()
+    ns = NetNs(unique("kbn"), tmp_path)
+    subprocess.run([ns._ip, "netns", "add", ns.name], check=True, capture_output=True,
+                   timeout=COMMAND_TIMEOUT)
+    try:
+        ns.ip("link", "set", "lo", "up")
+        yield ns
+    finally:
+        ns.cleanup()
+
+
+@pytest.fixture
+def make_lab(tmp_path: Path) -> Iterator[Callable[[str], Lab]]:
+    """``make_lab(TOML)``: a lab from lab-file text, capturing each segment into
+    tmp_path/cap/SEGMENT.pcap (tshark checks them); closed after the test."""
+    labs: list[Lab] = []
+
+    def make(text: str) -> Lab:
+        path = tmp_path / f"lab{len(labs)}.toml"
+        path.write_text(text)
+        lab = Lab.from_file(path, pcap_dir=tmp_path / "cap")
+        labs.append(lab)
+        return lab
+
+    try:
+        yield make
+    finally:
+        for lab in labs:
+            lab.close()
+
+
+def run_lab_until(lab: Lab, done: Callable[[], bool], timeout: float) -> bool:
+    """Run the lab paced to the wall clock (its TAPs read) until ``done()`` or
+    ``timeout`` wall seconds; returns ``done()``."""
+    async def main() -> None:
+        pacer = lab.pacer()
+        task = asyncio.ensure_future(pacer.run())
+        deadline = time.monotonic() + timeout
+        try:
+            while not done() and time.monotonic() < deadline and not task.done():
+                await asyncio.sleep(0.002)
+        finally:
+            task.cancel()
+            try:
+                await task                   # re-raises what went wrong in the lab
+            except asyncio.CancelledError:
+                pass
+    asyncio.run(main())
+    return done()
+
+
+def run_on(lab: Lab, host: str, line: str, timeout: float = 3.0) -> tuple[int, str]:
+    """``lab.run_command`` with a short timeout: paced, so ``timeout`` is wall seconds
+    (a command still running then gets SIGINT, and SIGKILL a second later)."""
+    return lab.run_command(host, line, timeout=int(timeout * SEC))
+
+
+def run_in_netns_with_lab(ns: NetNs, lab: Lab, *argv: str,
+                          timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess:
+    """Run a Linux command in ``ns`` while the lab runs paced; wait for it."""
+    p = ns.popen(*argv)
+    if not run_lab_until(lab, lambda: p.poll() is not None, timeout):
+        out, err = ns.stop(p)
+        raise AssertionError(f"{' '.join(argv)} did not finish in {timeout:g}s: {out}{err}")
+    out, err = p.communicate()
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+__all__ = ["NetNs", "need", "require_interop", "unique", "run_lab_until",
+           "run_in_netns_with_lab", "run_on", "LINUX_MAC", "LINUX_LL"]
+
