@@ -24,6 +24,7 @@ MS = 1_000_000
 SEC = 1_000_000_000
 
 _NOARG = object()
+SHORT_WAIT = 0.001     # realtime waits (wall s) below this are spun, not slept (RealtimePacer.run)
 
 
 # An event is a list ``[when, seq, fn, arg]``: the heap orders lists in C by
@@ -243,6 +244,12 @@ class RealtimePacer:
                 wait = 0.05 if nxt is None else max(0.0, (nxt - target) / SEC / self.speed)
                 if deadline is not None:
                     wait = min(wait, deadline - wall)
+                if wait < SHORT_WAIT:
+                    # The event loop's poll sleeps in whole milliseconds: a shorter
+                    # wait is spun instead, letting the loop look at the fds (a TAP)
+                    # on each turn, so that a frame's round trip costs microseconds.
+                    await asyncio.sleep(0)
+                    continue
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 0.05))
