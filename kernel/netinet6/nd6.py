@@ -317,8 +317,8 @@ def nd6_input_check(m: mbuf, off: int, icmp6len: int, minlen: int,
     return None
 
 
-def nd6_input_options(k: "Kernel", m: mbuf, off: int, icmp6len: int, minlen: int,
-                      count_toomany: bool = True) -> Optional[nd_opts]:
+def nd6_input_options(k: "Kernel", m: mbuf, off: int, icmp6len: int,
+                      minlen: int) -> Optional[nd_opts]:
     """The options of the ND message at ``off``, after its ``minlen`` octets
     of fixed part, sorted by type (KAME ``nd6_option_init`` + ``nd6_options``).
 
@@ -327,8 +327,9 @@ def nd6_input_options(k: "Kernel", m: mbuf, off: int, icmp6len: int, minlen: int
     MUST silently discard an ND packet that contains an option with length
     zero"), or an option runs past the end; counted in ``icp6s_nd_badopt``
     here, as FreeBSD's nd6_options does — the caller counts the bad message.
-    More than ``nd6_maxndopt`` options: the rest are ignored, and with
-    ``count_toomany`` counted in ``icp6s_nd_toomanyopt`` and ``nd6s_toomanyopt``.
+    More than ``nd6_maxndopt`` options: the rest are ignored, and counted in
+    ``icp6s_nd_toomanyopt`` and ``nd6s_toomanyopt`` (for every ND message, as
+    FreeBSD's nd6_options does).
     """
     base = m.off + off
     try:
@@ -336,7 +337,7 @@ def nd6_input_options(k: "Kernel", m: mbuf, off: int, icmp6len: int, minlen: int
     except NdOptError:
         ICMP6STAT_INC(k, "icp6s_nd_badopt")
         return None
-    if ndopts.toomany and count_toomany:
+    if ndopts.toomany:
         ICMP6STAT_INC(k, "icp6s_nd_toomanyopt")
         ND6STAT_INC(k, "nd6s_toomanyopt")
     return ndopts

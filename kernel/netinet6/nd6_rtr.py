@@ -176,8 +176,7 @@ def nd6_rs_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
         return
     if IN6_IS_ADDR_UNSPECIFIED(saddr6):
         return                           # RFC 4861 6.2.6: no cache entry for ::
-    # (Too many options are not counted for an RS or a Redirect; FreeBSD counts them.)
-    ndopts = nd6_input_options(k, m, off, icmp6len, ND_RS_MINLEN, count_toomany=False)
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_RS_MINLEN)
     if ndopts is None:
         ICMP6STAT_INC(k, "icp6s_badrs")
         return
@@ -921,9 +920,8 @@ def icmp6_redirect_input(k: "Kernel", m: mbuf, off: int, icmp6len: int) -> None:
         rt = route.rtalloc1(k, reddst6, zone)
     if rt is None or not rt.rt_flags & RTF_GATEWAY or rt.rt_gateway != src6 or rt.rt_ifp is not ifp:
         return nd6_input_bad(k, m, "nd6s_rd_notgw")
-    # "All included options have a length that is greater than zero."  (Too
-    # many options are not counted for a Redirect or an RS; FreeBSD counts them.)
-    ndopts = nd6_input_options(k, m, off, icmp6len, ND_REDIRECT_MINLEN, count_toomany=False)
+    # "All included options have a length that is greater than zero."
+    ndopts = nd6_input_options(k, m, off, icmp6len, ND_REDIRECT_MINLEN)
     if ndopts is None:
         return nd6_input_bad(k, m, "nd6s_rd_badopt")
     lladdr = nd6_opt_lladdr(ifp, ndopts.tgt_lladdr)

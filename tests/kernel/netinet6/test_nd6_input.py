@@ -10,7 +10,7 @@ from kernel.kern.uipc_mbuf import mbuf
 from kernel.netinet6.nd6 import ND_IFINFO, nd6_input_check, nd6_opt_lladdr
 from kernel.wire.in6_var import ND6_IFF_ACCEPT_RTADV
 from kernel.wire.nd6 import (ND_NA_FLAG_OVERRIDE, ND_NA_MINLEN, ND_OPT,
-                             ND_RA_MINLEN, ND_REDIRECT_MINLEN, NeighborAdvert, RouterAdvert,
+                             ND_RA_MINLEN, ND_REDIRECT_MINLEN, NeighborAdvert, RouterAdvert, RouterSolicit,
                              SourceLinkAddr, UnknownOption, nd_opt_lladdr)
 from tests.kernel.netinet6.nd6_harness import A_LL, A_MAC, T_LL, T_MAC, frame, ip6_packet, na_body
 from tests.kernel.netinet6.test_nd6_nbr import settled_a
@@ -97,3 +97,15 @@ def test_ra_with_a_long_option_list_is_walked_at_most_nd6_maxndopt_deep(lab):
     k = a.kernel
     assert k.nd6stat.nd6s_toomanyopt == 1 and k.icmp6stat.icp6s_nd_toomanyopt == 1
     assert [dr.rtaddr for dr in k.nd6.nd_defrouter] == [T_LL]      # still processed
+
+
+def test_rs_with_a_long_option_list_counts_too_many_options_as_freebsd(lab):
+    """FreeBSD's nd6_options counts icp6s_nd_toomanyopt for every ND message,
+    a Router Solicitation to a router included."""
+    a = settled_a(lab)
+    a.kernel.ip6.ip6_forwarding = 1
+    body = RouterSolicit((SourceLinkAddr(T_MAC),) + (UnknownOption(99),) * 40)
+    lab.tap.send(frame(T_MAC, T_LL, A_LL, body.emit()))
+    lab.run(5 * MS)
+    k = a.kernel
+    assert k.nd6stat.nd6s_toomanyopt == 1 and k.icmp6stat.icp6s_nd_toomanyopt == 1
