@@ -319,18 +319,6 @@ def em_probe(pa: Any) -> int:
     return BUS_PROBE_DEFAULT if em_lookup(pa) is not None else ENXIO
 
 
-def _em_tunable(dev: device_t, name: str, default: int) -> int:
-    """``hint.em.<unit>.<name>``, then ``hw.em.<name>``, from the kernel config's hints."""
-    hints = dev.kernel.config.hints
-    for key in (f"hint.{dev.driver.name}.{dev.unit}.{name}", f"hw.em.{name}"):
-        if key in hints:
-            try:
-                return int(hints[key])
-            except (TypeError, ValueError):
-                dev.device_printf(f"ignoring bad tunable {key}={hints[key]!r}")
-    return default
-
-
 def _attach_error(dev: device_t, msg: str, err: int = errno.EIO) -> OSError:
     dev.device_printf(msg)
     return OSError(err, os.strerror(err))
@@ -346,17 +334,17 @@ def em_attach(dev: device_t) -> em_softc:
     pa.enable_busmaster()
 
     # Descriptor counts: a ring must be a multiple of 128 bytes (§2 RDLEN/TDLEN).
-    txd = _em_tunable(dev, "txd", em_txd)
+    txd = dev.device_get_tunable("txd", em_txd)
     if (txd * EM_DESC_SIZE) % EM_DBA_ALIGN or not EM_MIN_TXD <= txd <= EM_MAX_TXD:
         dev.device_printf(f"Using {EM_DEFAULT_TXD} TX descriptors instead of {txd}!")
         txd = EM_DEFAULT_TXD
-    rxd = _em_tunable(dev, "rxd", em_rxd)
+    rxd = dev.device_get_tunable("rxd", em_rxd)
     if (rxd * EM_DESC_SIZE) % EM_DBA_ALIGN or not EM_MIN_RXD <= rxd <= EM_MAX_RXD:
         dev.device_printf(f"Using {EM_DEFAULT_RXD} RX descriptors instead of {rxd}!")
         rxd = EM_DEFAULT_RXD
     sc.num_tx_desc = txd
     sc.num_rx_desc = rxd
-    sc.itr = _em_tunable(dev, "itr", em_itr) & 0xFFFF
+    sc.itr = dev.device_get_tunable("itr", em_itr) & 0xFFFF
     sc.tx_op_threshold = max(2, txd // EM_TX_OP_THRESHOLD_DIV)
     sc.tx_cleanup_threshold = txd // EM_TX_CLEANUP_THRESHOLD_DIV
 

@@ -284,18 +284,6 @@ def re_probe(pa: Any) -> int:
     return BUS_PROBE_DEFAULT if re_lookup(pa) is not None else ENXIO
 
 
-def _re_tunable(dev: device_t, name: str, default: int) -> int:
-    """``hint.re.<unit>.<name>``, then ``hw.re.<name>``, from the kernel config's hints."""
-    hints = dev.kernel.config.hints
-    for key in (f"hint.{dev.driver.name}.{dev.unit}.{name}", f"hw.re.{name}"):
-        if key in hints:
-            try:
-                return int(hints[key])
-            except (TypeError, ValueError):
-                dev.device_printf(f"ignoring bad tunable {key}={hints[key]!r}")
-    return default
-
-
 def _attach_error(dev: device_t, msg: str, err: int = errno.ENXIO) -> OSError:
     dev.device_printf(msg)
     return OSError(err, os.strerror(err))
@@ -325,11 +313,11 @@ def re_attach(dev: device_t) -> rl_softc:
         raise _attach_error(dev, "Invalid MAC address")
     sc.mac_addr = mac
 
-    txd = _re_tunable(dev, "txd", re_txd)
+    txd = dev.device_get_tunable("txd", re_txd)
     if not RL_MIN_DESC_CNT <= txd <= RL_MAX_DESC_CNT:
         dev.device_printf(f"Using {RL_8169_TX_DESC_CNT} TX descriptors instead of {txd}!")
         txd = RL_8169_TX_DESC_CNT
-    rxd = _re_tunable(dev, "rxd", re_rxd)
+    rxd = dev.device_get_tunable("rxd", re_rxd)
     if not RL_MIN_DESC_CNT <= rxd <= RL_MAX_DESC_CNT:
         dev.device_printf(f"Using {RL_8169_RX_DESC_CNT} RX descriptors instead of {rxd}!")
         rxd = RL_8169_RX_DESC_CNT

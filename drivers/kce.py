@@ -287,17 +287,6 @@ def kce_probe(pa: Any) -> int:
     return BUS_PROBE_DEFAULT if kce_lookup(pa) is not None else ENXIO
 
 
-def _kce_tunable(dev: device_t, name: str, default: int) -> int:
-    hints = dev.kernel.config.hints
-    for key in (f"hint.{dev.driver.name}.{dev.unit}.{name}", f"hw.kce.{name}"):
-        if key in hints:
-            try:
-                return int(hints[key])
-            except (TypeError, ValueError):
-                dev.device_printf(f"ignoring bad tunable {key}={hints[key]!r}")
-    return default
-
-
 def _attach_error(dev: device_t, msg: str, err: int = errno.EIO) -> OSError:
     dev.device_printf(msg)
     return OSError(err, os.strerror(err))
@@ -319,18 +308,18 @@ def kce_attach(dev: device_t) -> kce_softc:
     sc.maxlen = limits & KCE_LIMITS_MAXLEN
     ringmax = limits >> KCE_LIMITS_RINGMAX_SHIFT
 
-    ndesc = _kce_tunable(dev, "ndesc", kce_ndesc)
+    ndesc = dev.device_get_tunable("ndesc", kce_ndesc)
     if not KCE_MIN_NDESC <= ndesc <= ringmax:
         dev.device_printf(f"Using {KCE_DEFAULT_NDESC} descriptors instead of {ndesc}!")
         ndesc = min(KCE_DEFAULT_NDESC, ringmax)
-    bufsize = _kce_tunable(dev, "bufsize", kce_bufsize)
+    bufsize = dev.device_get_tunable("bufsize", kce_bufsize)
     if not KCE_MIN_BUFSIZE <= bufsize <= sc.maxlen:
         dev.device_printf(f"Using a {min(KCE_DEFAULT_BUFSIZE, sc.maxlen)}-byte buffer "
                           f"instead of {bufsize}!")
         bufsize = min(KCE_DEFAULT_BUFSIZE, sc.maxlen)
-    nsa = max(1, _kce_tunable(dev, "nsa", kce_nsa))
-    count = _kce_tunable(dev, "icoal_count", KCE_DEFAULT_ICOAL_COUNT) & 0xFF
-    usec = _kce_tunable(dev, "icoal_usec", KCE_DEFAULT_ICOAL_USEC) & 0xFFFF
+    nsa = max(1, dev.device_get_tunable("nsa", kce_nsa))
+    count = dev.device_get_tunable("icoal_count", KCE_DEFAULT_ICOAL_COUNT) & 0xFF
+    usec = dev.device_get_tunable("icoal_usec", KCE_DEFAULT_ICOAL_USEC) & 0xFFFF
     sc.icoal = count | usec << KCE_ICOAL_TIMER_SHIFT
     sc.ndesc, sc.bufsize, sc.nsa = ndesc, bufsize, nsa
 

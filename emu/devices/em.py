@@ -20,9 +20,9 @@ never an exception out of the device.  Every dropped frame is counted in
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Protocol, Union
+from typing import Callable, Optional, Union
 
-from emu.bus import PciDevice
+from emu.devices.ether import DROP_DMA, EtherDevice, Port, TraceHook, parse_mac
 from emu.sched import Scheduler
 from emu.devices.em_regs import (
     BAR0_SIZE, BPRC, CTRL, CTRL_LRST, CTRL_RST, CTRL_SLU, EEPROM_CHECKSUM_WORD,
@@ -45,7 +45,6 @@ from emu.devices.em_regs import (
 # Drop reasons (§9): the keys of E1000.drops.
 DROP_FILTER = "filter mismatch"
 DROP_NO_DESC = "no descriptors"
-DROP_DMA = "DMA fault"
 DROP_LINK_DOWN = "link down"
 DROP_RX_DISABLED = "receiver disabled"
 DROP_OVERSIZE = "oversize"
@@ -71,15 +70,7 @@ for _r in REGISTERS:
     _RESET_IMAGE[_r.offset >> 2] = _r.reset
     _WMASK[_r.offset] = _r.wmask
 
-TraceHook = Callable[..., None]
 
-
-class Port(Protocol):
-    """What the device needs of the wire (``emu/wire/segment.py``)."""
-
-    link_up: bool
-
-    def transmit(self, frame: bytes) -> bool: ...
 
 
 def eeprom_image(mac: bytes) -> list[int]:
@@ -91,21 +82,7 @@ def eeprom_image(mac: bytes) -> list[int]:
     return words
 
 
-def _parse_mac(mac: Union[bytes, str]) -> bytes:
-    if isinstance(mac, str):
-        try:
-            mac = bytes(int(x, 16) for x in mac.split(":"))
-        except ValueError:
-            raise ValueError(f"bad MAC address {mac!r}") from None
-    mac = bytes(mac)
-    if len(mac) != 6:
-        raise ValueError(f"a MAC address has 6 bytes, not {len(mac)}")
-    if mac[0] & 1:
-        raise ValueError("a station address must not be a group address")
-    return mac
-
-
-class E1000(PciDevice):
+class E1000(EtherDevice):
     """The 82540EM of ``docs/hw/em.md``; attach it to a wire with :meth:`connect`.
 
     Public state besides the registers: ``drops`` (reason -> frames),
@@ -125,7 +102,7 @@ class E1000(PciDevice):
     def __init__(self, mac: Union[bytes, str], name: str = "em0") -> None:
         super().__init__()
         self.name = name
-        self.mac_address = _parse_mac(mac)
+        self.mac_address = parse_mac(mac)
         self.eeprom = eeprom_image(self.mac_address)
         self.port: Optional[Port] = None
         self.trace: Optional[TraceHook] = None
@@ -389,37 +366,6 @@ class E1000(PciDevice):
                 self.trace("em_link", dev=self.name, up=up)
             self.regs[_ICR] |= ICR_LSC
             self.update_irq()
-
-    @property
-    def link(self) -> bool:
-        """STATUS.LU: SLU and carrier and not LRST."""
-        return self._link
-
-    def connect(self, port: Optional[Port]) -> None:
-        """Plug the cable into ``port`` (None unplugs it); carrier follows the port."""
-        self.port = port
-        self._carrier = bool(port is not None and port.link_up)
-        self._update_link()
-
-    def disconnect(self) -> None:
-        self.connect(None)
-
-    def link_changed(self, up: bool) -> None:
-        """The segment reports carrier on/off."""
-        self._carrier = bool(up) and self.port is not None
-        self._update_link()
-
-    # -- drops ---------------------------------------------------------------------------
-    def _drop(self, event: str, reason: str, length: int) -> None:
-        self.drops[reason] += 1
-        if self.trace is not None:
-            self.trace(event, dev=self.name, reason=reason, len=length)
-
-    def _dma_fault(self, event: str, addr: int, length: int) -> None:
-        self.dma_faults += 1
-        self.drops[DROP_DMA] += 1
-        if self.trace is not None:
-            self.trace(event, dev=self.name, reason=DROP_DMA, len=length, addr=addr)
 
     # -- §5 receive -------------------------------------------------------------------
     def receive_frame(self, frame: bytes) -> None:

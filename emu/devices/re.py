@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Callable, Optional, Protocol, Union
+from typing import Callable, Optional, Union
 
-from emu.bus import PciDevice
+from emu.devices.ether import DROP_DMA, EtherDevice, Port, TraceHook, parse_mac
 from emu.devices.re_regs import (
     BAR0_SIZE, CHIPCMD, CMD_RE, CMD_RST, CMD_TE, CR9346, DESC_EOR, DESC_FS, DESC_LS,
     DESC_OWN, DTCCR_ADDR_MASK, DTCCR_CMD, DTCCR_HI, DTCCR_LO, EEM_CONFIG_WRITE, EEM_MASK,
@@ -49,7 +49,6 @@ from emu.devices.re_regs import (
 # Drop reasons (§10): the keys of RTL8169.drops.
 DROP_FILTER = "filter mismatch"
 DROP_NO_DESC = "no descriptors"
-DROP_DMA = "DMA fault"
 DROP_LINK_DOWN = "link down"
 DROP_RX_DISABLED = "receiver disabled"
 DROP_OVERSIZE = "oversize"
@@ -69,7 +68,6 @@ _OPTS = struct.Struct("<II")          # opts1, opts2 written back together
 _popts = _OPTS.pack_into
 _TALLY_MASKS = tuple((1 << w) - 1 for w in TALLY_WIDTHS)
 
-TraceHook = Callable[..., None]
 OwnFilter = Callable[[int], bool]
 
 # 6-bit reversal table for the multicast hash (§5.2).
@@ -86,27 +84,6 @@ def mc_hash(addr: bytes) -> int:
     """
     return _REV6[~zlib.crc32(addr) & 0x3F]
 
-
-class Port(Protocol):
-    """What the device needs of the wire (``emu/wire/segment.py``)."""
-
-    link_up: bool
-
-    def transmit(self, frame: bytes) -> bool: ...
-
-
-def _parse_mac(mac: Union[bytes, str]) -> bytes:
-    if isinstance(mac, str):
-        try:
-            mac = bytes(int(x, 16) for x in mac.split(":"))
-        except ValueError:
-            raise ValueError(f"bad MAC address {mac!r}") from None
-    mac = bytes(mac)
-    if len(mac) != 6:
-        raise ValueError(f"a MAC address has 6 bytes, not {len(mac)}")
-    if mac[0] & 1:
-        raise ValueError("a station address must not be a group address")
-    return mac
 
 
 # -- §2 register file as data --------------------------------------------------------
@@ -142,7 +119,7 @@ _PLANS2 = _make_plans(2)
 _PLANS4 = _make_plans(4)
 
 
-class RTL8169(PciDevice):
+class RTL8169(EtherDevice):
     """The RTL8169S of ``docs/hw/re.md``; attach it to a wire with :meth:`connect`.
 
     Public state besides the registers: ``drops`` (reason -> frames),
@@ -166,7 +143,7 @@ class RTL8169(PciDevice):
     def __init__(self, mac: Union[bytes, str], name: str = "re0") -> None:
         super().__init__()
         self.name = name
-        self.mac_address = _parse_mac(mac)
+        self.mac_address = parse_mac(mac)
         self.port: Optional[Port] = None
         self.trace: Optional[TraceHook] = None
         # Fault-injection hook (emu/faults.py): called with how many descriptors
@@ -404,37 +381,6 @@ class RTL8169(PciDevice):
             if self.trace is not None:
                 self.trace("re_link", dev=self.name, up=up)
             self._isr_set(ISR_LINKCHG)
-
-    @property
-    def link(self) -> bool:
-        """PHYstatus.LinkSts: the cable has carrier."""
-        return self._link
-
-    def connect(self, port: Optional[Port]) -> None:
-        """Plug the cable into ``port`` (None unplugs it); carrier follows the port."""
-        self.port = port
-        self._carrier = bool(port is not None and port.link_up)
-        self._update_link()
-
-    def disconnect(self) -> None:
-        self.connect(None)
-
-    def link_changed(self, up: bool) -> None:
-        """The segment reports carrier on/off."""
-        self._carrier = bool(up) and self.port is not None
-        self._update_link()
-
-    # -- drops -------------------------------------------------------------------------------
-    def _drop(self, event: str, reason: str, length: int) -> None:
-        self.drops[reason] += 1
-        if self.trace is not None:
-            self.trace(event, dev=self.name, reason=reason, len=length)
-
-    def _dma_fault(self, event: str, addr: int, length: int) -> None:
-        self.dma_faults += 1
-        self.drops[DROP_DMA] += 1
-        if self.trace is not None:
-            self.trace(event, dev=self.name, reason=DROP_DMA, len=length, addr=addr)
 
     # -- §5 receive ----------------------------------------------------------------------
     def receive_frame(self, frame: bytes) -> None:

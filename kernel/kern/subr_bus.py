@@ -52,6 +52,21 @@ class device_t:
     def device_printf(self, msg: str) -> None:
         self.kernel.printf(f"{self.nameunit}: {msg}\n")
 
+    def device_get_tunable(self, name: str, default: int) -> int:
+        """An integer tunable of this device from the kernel config's hints:
+        ``hint.<driver>.<unit>.<name>``, then ``hw.<driver>.<name>`` (FreeBSD's
+        resource_int_value and TUNABLE_INT), else ``default``; a bad value is
+        reported on the console and ignored."""
+        hints = self.kernel.config.hints
+        drv = self.driver.name
+        for key in (f"hint.{drv}.{self.unit}.{name}", f"hw.{drv}.{name}"):
+            if key in hints:
+                try:
+                    return int(hints[key])
+                except (TypeError, ValueError):
+                    self.device_printf(f"ignoring bad tunable {key}={hints[key]!r}")
+        return default
+
     def device_set_desc(self, desc: str) -> None:
         self.desc = desc
 
