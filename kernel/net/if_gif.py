@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 AF_INET = 2
 AF_INET6 = 28
+_IPPROTO_IPV6 = 41                           # IPv6 inside; 4 (IPPROTO_IPV4): IPv4 inside
 
 GIF_MTU = 1280          # default MTU (net/if_gif.h)
 GIF_MTU_MIN = 1280      # minimum MTU: IPv6's minimum link MTU (RFC 8200 5)
@@ -391,6 +392,24 @@ def gif_input(ifp: Any, m: mbuf, af: int) -> None:
     ifp.if_data.ifi_ipackets += 1
     ifp.if_data.ifi_ibytes += m.m_len
     k.platform.call_later(0, _gif_netisr, (ip6_input if af == AF_INET6 else ip_input, ifp, m))
+
+
+def gif_decap(ifp: Any, m: mbuf, off: int, proto: int) -> None:
+    """Strip the outer header (``off`` octets) of a packet for tunnel ``ifp`` and
+    hand the inner one to :func:`gif_input` if it is what next header ``proto``
+    (41: IPv6, else 4: IPv4) says; a truncated or mislabelled inner packet is
+    counted (``gifs_badinner``, ``ifi_ierrors``).  Shared by in_gif_input and
+    in6_gif_input once they have matched the tunnel."""
+    m.m_adj(off)
+    if proto == _IPPROTO_IPV6:
+        need, version, af = 40, 6, AF_INET6
+    else:
+        need, version, af = 20, 4, AF_INET
+    if m.m_len < need or m.buf[m.off] >> 4 != version:
+        ifp.kernel.gif.gifstat.gifs_badinner += 1
+        ifp.if_data.ifi_ierrors += 1
+        return
+    gif_input(ifp, m, af)
 
 
 def _gif_netisr(arg: tuple) -> None:

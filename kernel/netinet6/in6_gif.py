@@ -188,21 +188,7 @@ def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         st.gifs_ingress += 1
         gifp.if_data.ifi_iqdrops += 1
         return IPPROTO_DONE
-    m.m_adj(off)
-    b = m.buf
-    o = m.off
-    if proto == IPPROTO_IPV6:
-        if m.m_len < IP6_HDR_LEN or b[o] >> 4 != 6:
-            st.gifs_badinner += 1
-            gifp.if_data.ifi_ierrors += 1
-            return IPPROTO_DONE
-        _gif.gif_input(gifp, m, AF_INET6)
-    else:
-        if m.m_len < IP_HDR_LEN or b[o] >> 4 != 4:
-            st.gifs_badinner += 1
-            gifp.if_data.ifi_ierrors += 1
-            return IPPROTO_DONE
-        _gif.gif_input(gifp, m, AF_INET)
+    _gif.gif_decap(gifp, m, off, proto)
     return IPPROTO_DONE
 
 
