@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,9 @@ from tests.conftest import REQUIRE_INTEROP, require_root, require_tool
 # The Linux side's Ethernet address, and its link-local address (modified EUI-64).
 LINUX_MAC = "02:00:00:00:99:01"
 LINUX_LL = "fe80::ff:fe00:9901"
+# A Linux bridge's own Ethernet address and link-local address (NetNs.querier_bridge).
+BRIDGE_MAC = "02:00:00:00:99:02"
+BRIDGE_LL = "fe80::ff:fe00:9902"
 COMMAND_TIMEOUT = 15.0          # wall seconds for any one command run in a namespace
 
 _serial = itertools.count()
@@ -120,6 +124,59 @@ class NetNs:
             self.ip("-6", "addr", "add", a, "dev", tap, "nodad")
         self.ip("link", "set", tap, "up")
         return tap
+
+    def querier_bridge(self, port: str, *, mac: str = BRIDGE_MAC, query_interval: float = 1.0,
+                       response_interval: float = 0.5, last_member_interval: float = 0.1,
+                       igmp_version: int = 2, name: str = "br0") -> str:
+        """A Linux bridge ``name`` with ``port`` (the TAP) as its one port, snooping
+        multicast and acting as MLDv2 querier out of it (INTEROP.md): General Queries
+        every ``query_interval`` s (the kernel's floor is 1 s) with Maximum Response
+        Delay ``response_interval`` s; Multicast Address (and Source) Specific Queries
+        ``last_member_interval`` s apart after a leave.  The bridge has its own MAC,
+        so its link-local address (the queries' source, fe80::ff:fe00:9902 by default)
+        is not the port's; IPv6 is off on the port itself, so every MLD message Linux
+        sends out of the TAP is the bridge's.  It is an IGMP querier too (version
+        ``igmp_version``, from 0.0.0.0).  Returns the bridge's name."""
+        cs = lambda s: str(max(1, round(s * 100)))        # iproute2 takes centiseconds
+        made = self.run("ip", "link", "add", name, "address", mac, "type", "bridge",
+                        "mcast_snooping", "1", "mcast_querier", "1", "mcast_mld_version", "2",
+                        "mcast_igmp_version", str(igmp_version),
+                        "mcast_query_interval", cs(query_interval),
+                        "mcast_startup_query_interval", cs(query_interval),
+                        "mcast_query_response_interval", cs(response_interval),
+                        "mcast_last_member_interval", cs(last_member_interval), check=False)
+        need(made.returncode == 0, "this kernel's bridge cannot be an MLDv2 querier "
+             f"(ip link add type bridge mcast_mld_version 2: {made.stderr.strip()})")
+        self.sysctl(f"net.ipv6.conf.{name}.accept_dad", "0")   # its link-local at once
+        self.sysctl(f"net.ipv6.conf.{port}.disable_ipv6", "1")
+        self.ip("link", "set", port, "master", name)
+        self.ip("link", "set", name, "up")
+        return name
+
+    def mdb(self, bridge: str = "br0") -> list[dict]:
+        """``bridge -d -j mdb show dev BRIDGE``: the bridge's multicast database, one
+        dict per entry (``port``, ``grp``, ``src`` for a source entry, ``filter_mode``,
+        ``source_list``...)."""
+        out = self.run("bridge", "-d", "-j", "mdb", "show", "dev", bridge).stdout
+        entries: list[dict] = []
+        for block in json.loads(out or "[]"):
+            entries += block.get("mdb", [])
+        return entries
+
+    def capture(self, lab: Lab, ifname: str, path: Path, timeout: float = 10.0
+                ) -> subprocess.Popen:
+        """Start ``tshark -i IFNAME -w PATH`` (pcapng) in the namespace and keep the
+        lab running until it captures (dumpcap has written the file's header); stop
+        it with :meth:`stop`.  A capture under the test's tmp_path passes tshark's
+        check at the end of the session (tests/conftest.py)."""
+        tshark = require_tool("tshark")
+        p = self.popen(tshark, "-n", "-q", "-i", ifname, "-w", str(path))
+        started = run_lab_until(lab, lambda: p.poll() is not None or
+                                (path.exists() and path.stat().st_size > 0), timeout)
+        if not started or p.poll() is not None:
+            out, err = self.stop(p)
+            raise AssertionError(f"tshark -i {ifname} did not start: {out}{err}")
+        return p
 
     def stop(self, p: subprocess.Popen, timeout: float = 3.0) -> tuple[str, str]:
         """SIGTERM (then SIGKILL) one process we started; its output."""
@@ -217,5 +274,6 @@ def run_in_netns_with_lab(ns: NetNs, lab: Lab, *argv: str,
 
 
 __all__ = ["NetNs", "need", "require_interop", "unique", "run_lab_until",
-           "run_in_netns_with_lab", "run_on", "LINUX_MAC", "LINUX_LL"]
+           "run_in_netns_with_lab", "run_on", "LINUX_MAC", "LINUX_LL", "BRIDGE_MAC",
+           "BRIDGE_LL"]
 

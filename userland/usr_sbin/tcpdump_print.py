@@ -1,6 +1,6 @@
 """tcpdump's packet printers (contrib/tcpdump: print.c, print-ether.c, print-null.c,
 print-ip6.c, print-ip6opts.c, print-frag6.c, print-rt6.c, print-icmp6.c, print-ip.c,
-print-icmp.c, print-udp.c, print-arp.c, print-ah.c, print-esp.c, print-ascii.c) —
+print-icmp.c, print-igmp.c, print-udp.c, print-arp.c, print-ah.c, print-esp.c, print-ascii.c) —
 the output of tcpdump 4.9 for the packets of a kamebox lab.
 
 ``pretty_print_packet(ndo, h, data, dlt)`` returns one line (without the
@@ -13,7 +13,8 @@ ethertype IPv6 (0x86dd), length N: ``), BSD loopback (``AF IPv6 (28)``), IPv6
 with its extension headers (``HBH``, ``DSTOPT``, ``frag (OFF|LEN)``,
 ``srcrt``, ``AH(...)``, ``ESP(...)``), ICMPv6 (echo, errors, ND with ``who
 has``/``tgt is`` and, with ``-v``, the options; MLDv1 and MLDv2), UDP (``SRC.PORT
-> DST.PORT: UDP, length N``; payloads are not dissected), IPv4, ICMP and ARP.
+> DST.PORT: UDP, length N``; payloads are not dissected), IPv4 (``-v``: its options
+by name), ICMP, IGMP (v1, v2 and v3 queries and reports, leaves) and ARP.
 TCP and other protocols print as ``ip-proto-N LEN``.
 """
 from __future__ import annotations
@@ -849,6 +850,10 @@ def ip_print(ndo: netdissect_options, off: int, length: int) -> None:
                  bittok2str([(0x2000, "+"), (0x4000, "DF"), (0x8000, "rsvd")], "none",
                             ipoff & 0xE000), IPPROTO_NAMES.get(proto, "unknown"), proto))
         ndo.p(", length %u" % total)
+        if hlen > 20:                          # print-ip.c: the options, by name
+            ndo.p(", options (")
+            ip_optprint(ndo, off + 20, hlen - 20)
+            ndo.p(")")
         s = in_cksum(d[off:off + hlen]) if off + hlen <= ndo.snapend else 0
         if s:
             ndo.p(", bad cksum %x (->%x)!" % (_H(d, off + 10)[0], _shouldbe(_H(d, off + 10)[0], s)))
@@ -866,6 +871,8 @@ def ip_print(ndo: netdissect_options, off: int, length: int) -> None:
     fragmented = bool(ipoff & 0x2000)
     if proto == 1:
         icmp_print(ndo, cp, left, fragmented)
+    elif proto == 2:
+        igmp_print(ndo, cp, left)
     elif proto == 17:
         udp_print(ndo, cp, left, src, dst, 4, fragmented)
     elif proto == 41:
@@ -880,6 +887,166 @@ def ip_print(ndo: netdissect_options, off: int, length: int) -> None:
         name = None if ndo.nflag else NETDB_PROTO.get(proto)
         ndo.p(("%s" % name) if name else "ip-proto-%d" % proto)
         ndo.p(" %d" % left)
+
+
+# print-ip.c's ip_option_values
+IP_OPTION_NAMES = {0: "EOL", 1: "NOP", 68: "TS", 130: "SECURITY", 7: "RR", 137: "SSRR",
+                   131: "LSRR", 148: "RA", 82: "traceroute"}
+
+
+def ip_optprint(ndo: netdissect_options, cp: int, length: int) -> None:
+    """The IPv4 options, by name; Router Alert (RFC 2113) with its value when not 0."""
+    d = ndo.data
+    while length > 0:
+        if cp >= ndo.snapend:
+            ndo.p("[|ip]")
+            return
+        code = d[cp]
+        ndo.p(IP_OPTION_NAMES.get(code, "unknown %u" % code))
+        if code in (0, 1):
+            olen = 1
+        else:
+            if cp + 1 >= ndo.snapend:
+                ndo.p("[|ip]")
+                return
+            olen = d[cp + 1]
+            if olen < 2 or olen > length:
+                ndo.p(" [bad length %u]" % olen)
+                return
+        if code == 0:
+            return
+        if code == 148:
+            if olen < 4:
+                ndo.p(" [bad length %u]" % olen)
+            elif cp + 4 <= ndo.snapend and _H(d, cp + 2)[0]:
+                ndo.p(" value %u" % _H(d, cp + 2)[0])
+        cp += olen
+        length -= olen
+
+
+# -- IGMP (print-igmp.c) ---------------------------------------------------------------------
+IGMPV3_REPORT_TYPES = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
+
+
+def igmp_print(ndo: netdissect_options, cp: int, length: int) -> None:
+    """IGMPv1/v2 (RFC 1112, 2236) and IGMPv3 (RFC 3376 4) as tcpdump 4.9 prints them:
+    ``igmp query v2 [max resp time 5]``, ``igmp query v3 [max resp time 0.5s]``, ``igmp v2 report G``, ``igmp leave G``,
+    ``igmp v3 report, N group record(s)`` (-v: the records, -vv: their sources)."""
+    d = ndo.data
+    if ndo.qflag:
+        ndo.p("igmp")
+        return
+    if cp >= ndo.snapend:
+        ndo.p("[|igmp]")
+        return
+    t = d[cp]
+    try:
+        if t == 0x11:
+            ndo.p("igmp query")
+            if length >= 12:
+                _igmpv3_query_print(ndo, cp, length)
+            else:
+                mrt = ndo.u8(cp + 1)
+                if mrt:
+                    ndo.p(" v2")
+                    if mrt != 100:             # the default, 10 s, is not shown
+                        ndo.p(" [max resp time %u]" % mrt)
+                else:
+                    ndo.p(" v1")
+                if ndo.u32(cp + 4):
+                    ndo.p(" [gaddr %s]" % ndo.ipaddr_string(ndo.raw(cp + 4, 4)))
+                if length != 8:
+                    ndo.p(" [len %d]" % length)
+        elif t in (0x12, 0x16, 0x17):
+            name = {0x12: "v1 report", 0x16: "v2 report", 0x17: "leave"}[t]
+            ndo.p("igmp %s %s" % (name, ndo.ipaddr_string(ndo.raw(cp + 4, 4))))
+            if t == 0x12 and length != 8:
+                ndo.p(" [len %d]" % length)
+        elif t == 0x22:
+            ndo.p("igmp v3 report")
+            _igmpv3_report_print(ndo, cp, length)
+        else:
+            ndo.p("igmp-%d" % t)
+    except Trunc:
+        ndo.p("[|igmp]")
+        return
+    if ndo.vflag and length >= 4 and cp + length <= ndo.snapend and in_cksum(d[cp:cp + length]):
+        ndo.p(" bad igmp cksum %x!" % _H(d, cp + 2)[0])
+
+
+def _relts(secs: int) -> str:
+    """util-print.c's unsigned_relts_print: ``2m8s``."""
+    if secs == 0:
+        return "0s"
+    out = []
+    for unit, name in ((31536000, "y"), (604800, "w"), (86400, "d"), (3600, "h"), (60, "m"),
+                       (1, "s")):
+        if secs >= unit:
+            out.append("%u%s" % (secs // unit, name))
+            secs %= unit
+    return "".join(out)
+
+
+def _igmpv3_query_print(ndo: netdissect_options, cp: int, length: int) -> None:
+    if length < 12 or length % 4:
+        ndo.p(" [invalid len %d]" % length)
+        return
+    ndo.p(" v3")
+    mrc = ndo.u8(cp + 1)
+    mrt = mrc if mrc < 128 else ((mrc & 0x0F) | 0x10) << (((mrc & 0x70) >> 4) + 3)  # 4.1.1
+    if mrc != 100:
+        ndo.p(" [max resp time ")
+        if mrt < 600:
+            ndo.p("%.1fs" % (mrt * 0.1))
+        else:
+            ndo.p(_relts(mrt // 10))
+        ndo.p("]")
+    if not ndo.u32(cp + 4):
+        return
+    ndo.p(" [gaddr %s" % ndo.ipaddr_string(ndo.raw(cp + 4, 4)))
+    nsrcs = ndo.u16(cp + 10)
+    if nsrcs > 0:
+        if length < 12 + nsrcs * 4:
+            ndo.p(" [invalid number of sources]")
+        elif ndo.vflag > 1:
+            ndo.p(" {")
+            for i in range(nsrcs):
+                ndo.p(" %s" % ndo.ipaddr_string(ndo.raw(cp + 12 + 4 * i, 4)))
+            ndo.p(" }")
+        else:
+            ndo.p(", %d source(s)" % nsrcs)
+    ndo.p("]")
+
+
+def _igmpv3_report_print(ndo: netdissect_options, cp: int, length: int) -> None:
+    if length < 8 or length % 4:
+        ndo.p(" [len %d]" % length)
+        return
+    ngroups = ndo.u16(cp + 6)
+    ndo.p(", %d group record(s)" % ngroups)
+    if not ndo.vflag:
+        return
+    group = 8
+    for _ in range(ngroups):
+        if length < group + 8:
+            ndo.p(" [invalid number of groups]")
+            return
+        ndo.p(" [gaddr %s" % ndo.ipaddr_string(ndo.raw(cp + group + 4, 4)))
+        rtype = ndo.u8(cp + group)
+        ndo.p(" %s" % IGMPV3_REPORT_TYPES.get(rtype, " [v3-report-#%d]" % rtype))
+        nsrcs = ndo.u16(cp + group + 2)
+        if length < group + 8 + nsrcs * 4:
+            ndo.p(" [invalid number of sources %d]" % nsrcs)
+            return
+        if ndo.vflag == 1:
+            ndo.p(", %d source(s)" % nsrcs)
+        else:
+            ndo.p(" {")
+            for j in range(nsrcs):
+                ndo.p(" %s" % ndo.ipaddr_string(ndo.raw(cp + group + 8 + 4 * j, 4)))
+            ndo.p(" }")
+        group += 8 + nsrcs * 4
+        ndo.p("]")
 
 
 def icmp_print(ndo: netdissect_options, cp: int, plen: int, fragmented: bool) -> None:
