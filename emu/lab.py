@@ -22,8 +22,8 @@ or is built in code::
     lab.boot()
     lab.run_for(SEC)
 
-Each host of a lab file gets its image's files (emu/images.py) with the lab's
-``[host.NAME.rc]`` values written into its /etc/rc.conf and the lab's hosts
+Each host of a lab file gets its image's files (emu/images.py), the lab's
+``[host.NAME.files]`` over them, with the lab's ``[host.NAME.rc]`` values written into its /etc/rc.conf and the lab's hosts
 in /etc/hosts (:func:`lab_images`, reading rc.conf with userland/rcconf.py,
 the parser /etc/rc uses too).  Booting gives each kernel
 ``KernelConfig(devices=..., programs=...)`` with the programs of
@@ -206,19 +206,37 @@ class HostImage:
 
 
 def host_image(spec: labfile.LabSpec, host: labfile.HostSpec) -> HostImage:
-    """Read ``host``'s image and write its ``[host.NAME.rc]`` values, and
-    ``hostname="NAME"`` unless it sets ``hostname`` itself, into /etc/rc.conf.
+    """Read ``host``'s image, lay the lab's ``[host.NAME.files]`` over it, and
+    write its ``[host.NAME.rc]`` values, and ``hostname="NAME"`` unless it sets
+    ``hostname`` itself, into /etc/rc.conf.
 
     Errors in the image's rc.conf name the image file; errors in values set by
-    the lab file name the lab file line of that key.
+    the lab file, and in an rc.conf the lab file gives, name the lab file line.
     """
     assert host.image_dir is not None
     files = _images.load_image(host.image_dir, spec.images_dir)
-    shown = _images.display(_images.file_source(_images.RC_CONF, host.image_dir, spec.images_dir))
-    dshown = _images.display(_images.file_source(_images.DEFAULTS_RC_CONF, host.image_dir,
-                                                 spec.images_dir))
-    defaults = _images.text_of(files.get(_images.DEFAULTS_RC_CONF, b""), dshown)
-    text = _images.text_of(files.get(_images.RC_CONF, b""), shown)
+    merge_files(spec, host, files)
+    # Where a configuration file came from: (name shown in messages, line of its line 1).
+    def source(path: str) -> tuple[str, int]:
+        if path in host.files:
+            return f"{spec.path} [host.{host.name}.files] {path}", host.files_lines[path]
+        return _images.display(_images.file_source(path, host.image_dir, spec.images_dir)), 1
+    shown, _ = source(_images.RC_CONF)
+    dshown, _ = source(_images.DEFAULTS_RC_CONF)
+    lab_sources = {n: source(p) for n, p in ((shown, _images.RC_CONF),
+                                             (dshown, _images.DEFAULTS_RC_CONF))
+                   if p in host.files}
+
+    def error(path: str, line: int, message: str) -> ConfigError:
+        if path in lab_sources:                   # a file of the lab file: its lab file line
+            return spec.error(lab_sources[path][1] + max(line, 1) - 1, message)
+        return ConfigError(path, line, message)
+
+    try:
+        defaults = _images.text_of(files.get(_images.DEFAULTS_RC_CONF, b""), dshown)
+        text = _images.text_of(files.get(_images.RC_CONF, b""), shown)
+    except ConfigError as e:
+        raise error(e.path, e.line, e.message) from None
     overrides = dict(host.rc)
     if "hostname" not in overrides:
         overrides = {"hostname": host.name, **overrides}
@@ -229,16 +247,37 @@ def host_image(spec: labfile.LabSpec, host: labfile.HostSpec) -> HostImage:
         new_text = apply_overrides(text, overrides, shown, comment)
         rc = read_rcconf(new_text, shown, env)     # values are quoted: cannot break the syntax
     except RcConfError as e:
-        raise ConfigError(e.path, e.line, e.message) from None
+        raise error(e.path, e.line, e.message) from None
     try:
         addrs = static_inet6_addresses(rc.vars) + static_inet_addresses(rc.vars)
     except ValueError as e:
         var, msg = e.args[0]
         if var in host.rc:
             raise spec.error(host.rc_lines[var], f"host.{host.name}.rc.{var}: {msg}") from None
-        raise ConfigError(shown, image_rc.line_of(var) or 1, f"{var}: {msg}") from None
+        raise error(shown, image_rc.line_of(var) or 1, f"{var}: {msg}") from None
     files[_images.RC_CONF] = new_text.encode()
     return HostImage(host.name, files, rc, addrs)
+
+
+def merge_files(spec: labfile.LabSpec, host: labfile.HostSpec, files: dict[str, bytes]) -> None:
+    """Lay the lab file's ``[host.NAME.files]`` over the image's ``files``: each
+    replaces the image's file of that path or is added, with its directories.
+    A path that is a directory of the image, or below one of its files, is an
+    error naming the lab file line."""
+    for path, text in host.files.items():
+        where = f"host.{host.name}.files.{show(path)}"
+        if path + "/" in files:
+            raise spec.error(host.files_lines[path],
+                             f"{where}: {path} is a directory of image {host.image}")
+        parts = path.split("/")[1:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/" + "/".join(parts[:i])
+            if d in files:
+                raise spec.error(host.files_lines[path],
+                                 f"{where}: {d} is a file of image {host.image}, "
+                                 f"not a directory")
+            files.setdefault(d + "/", b"")
+        files[path] = text.encode()
 
 
 def hosts_lines(hosts: Iterable[HostImage]) -> list[str]:
@@ -732,5 +771,5 @@ class Lab:
 
 
 __all__ = ["Lab", "LabMachine", "Job", "Tty", "MODELS", "DRIVERS", "PATH", "SEC", "MS",
-           "program_table", "HostImage", "StaticAddress", "host_image", "hosts_lines",
+           "program_table", "HostImage", "StaticAddress", "host_image", "merge_files", "hosts_lines",
            "lab_images", "static_inet6_addresses", "static_inet_addresses"]

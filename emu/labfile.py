@@ -17,6 +17,11 @@ A lab file names the segments of a lab, its hosts, their images and NICs::
     [host.alice.rc]
     ifconfig_em0_ipv6 = "inet6 2001:db8:1::a prefixlen 64"
 
+    [host.alice.files]
+    "/etc/ipsec.conf" = '''
+    spdflush;
+    '''
+
 :func:`load_lab` returns a :class:`LabSpec`; :meth:`emu.lab.Lab.from_file`
 builds it.  This module is pure — it imports nothing of the kernel, the drivers
 or the hardware — so the format can be checked (and documented, docs/labs.md)
@@ -54,13 +59,14 @@ KNOWN = {
     (): ("host", "lab", "segment"),
     ("lab",): ("description", "name", "seed"),
     ("segment", "*"): ("latency", "loss", "mtu", "rate", "tap"),
-    ("host", "*"): ("crypto", "image", "mem", "nic", "rc"),
+    ("host", "*"): ("crypto", "files", "image", "mem", "nic", "rc"),
     ("host", "*", "nic", "*"): ("mac", "model", "segment"),
 }
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")         # segment names (also file names)
 _HOSTNAME = re.compile(r"[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?\Z")   # RFC 952 / RFC 1123 2.1
 _RCVAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_FILE_PART = re.compile(r"(?!\.\.?\Z)[^/\x00]+\Z")          # a path component: not . or ..
 _MAC = re.compile(r"([0-9A-Fa-f]{2})(:[0-9A-Fa-f]{2}){5}\Z")
 _IFNAME = re.compile(r"(?!\.\.?\Z)[^/:%\s]{1,15}\Z")         # a Linux interface name (a TAP)
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)\s*\Z")
@@ -108,6 +114,8 @@ class HostSpec:
     crypto: Optional[str] = None                            # a crypto card: "kce"
     rc: dict[str, str] = field(default_factory=dict)        # [host.NAME.rc]
     rc_lines: dict[str, int] = field(default_factory=dict)  # rc key -> lab file line
+    files: dict[str, str] = field(default_factory=dict)     # [host.NAME.files]: path -> text
+    files_lines: dict[str, int] = field(default_factory=dict)  # path -> line of its text
     line: int = 0
 
 
@@ -378,7 +386,36 @@ class _Checker:
                 raise self.expected(kpath, 'a string (or true/false for "YES"/"NO")', value)
             h.rc[key] = value
             h.rc_lines[key] = self.line(kpath)
+        files = self.table(path + ("files",), body.get("files", {}),
+                           'a table of files like "/etc/ipsec.conf" = """..."""')
+        for key, value in files.items():
+            fpath = path + ("files", key)
+            parts = key.split("/")
+            if not key.startswith("/") or key == "/" or not all(
+                    _FILE_PART.match(p) for p in parts[1:]):
+                raise self.fail(fpath, f"{dotted(path + ('files',))}: {show(key)}: expected "
+                                f'an absolute file path like "/etc/ipsec.conf" (no "//", '
+                                f'".", ".." or trailing "/")')
+            for other in h.files:
+                if other.startswith(key + "/") or key.startswith(other + "/"):
+                    raise self.fail(fpath, f"{dotted(path + ('files',))}: {show(key)}: "
+                                    f"{show(other)} is a file too, it cannot be a directory")
+            if not isinstance(value, str):
+                raise self.expected(fpath, 'a string (the file\'s text, e.g. """...""")', value)
+            h.files[key] = value
+            h.files_lines[key] = self.value_line(fpath)
         return h
+
+    def value_line(self, path: KeyPath) -> int:
+        """The line where the text of the string at ``path`` starts: the key's line,
+        or the next one when a multi-line string opens with a newline (TOML trims it)."""
+        line = self.line(path)
+        lines = self.text.splitlines()
+        if 0 < line <= len(lines):
+            text = lines[line - 1]
+            if re.search(r"=\s*(\"\"\"|\'\'\')\r?\Z", text):
+                return line + 1
+        return line
 
     def nic(self, path: KeyPath, body: dict, spec: LabSpec, units: dict[str, int],
             macs: dict[bytes, str], host: str) -> NicSpec:

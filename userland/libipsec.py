@@ -31,7 +31,7 @@ from kernel.wire.pfkeyv2 import (
     SADB_X_AALG_NULL, SADB_X_AALG_RIPEMD160HMAC, SADB_X_AALG_SHA, SADB_X_AALG_SHA2_256,
     SADB_X_AALG_SHA2_384, SADB_X_AALG_SHA2_512, SADB_X_AALG_TCP_MD5, SADB_X_CALG_DEFLATE,
     SADB_X_CALG_LZS, SADB_X_CALG_NONE, SADB_X_CALG_OUI, SADB_X_EALG_AESCBC, SADB_X_EALG_AESCTR,
-    SADB_X_EALG_AESGCM16, SADB_X_EALG_BLOWFISHCBC, SADB_X_EALG_CAMELLIACBC,
+    SADB_X_EALG_AESGCM16, SADB_X_EALG_AESGMAC, SADB_X_EALG_BLOWFISHCBC, SADB_X_EALG_CAMELLIACBC,
     SADB_X_EALG_CAST128CBC, SADB_X_EXT_NAT_T_DPORT, SADB_X_EXT_NAT_T_FRAG, SADB_X_EXT_NAT_T_OAI,
     SADB_X_EXT_NAT_T_OAR, SADB_X_EXT_NAT_T_SPORT, SADB_X_EXT_NAT_T_TYPE, SADB_X_EXT_POLICY,
     SADB_X_EXT_SA2, SADB_X_SATYPE_IPCOMP, ipsecrequest, msg_parse, sa_family, sa_port,
@@ -58,6 +58,8 @@ ENC_ALGS: dict[str, int] = {
     "rijndael-cbc": SADB_X_EALG_AESCBC, "aes-cbc": SADB_X_EALG_AESCBC,
     "aes-ctr": SADB_X_EALG_AESCTR, "camellia-cbc": SADB_X_EALG_CAMELLIACBC,
     "aes-gcm-16": SADB_X_EALG_AESGCM16,
+    # RFC 4543 ENCR_NULL_AUTH_AES_GMAC: FreeBSD/NetBSD's name, and ipsec-tools' (Linux)
+    "aes-gmac": SADB_X_EALG_AESGMAC, "null_aes_gmac": SADB_X_EALG_AESGMAC,
 }
 ENC_NOKEY = frozenset(("null",))
 COMP_ALGS: dict[str, int] = {"oui": SADB_X_CALG_OUI, "deflate": SADB_X_CALG_DEFLATE,
@@ -74,7 +76,8 @@ STR_ALG_ENC = {SADB_EALG_NONE: "none", SADB_EALG_DESCBC: "des-cbc",
                SADB_EALG_3DESCBC: "3des-cbc", SADB_EALG_NULL: "null",
                SADB_X_EALG_CAST128CBC: "cast128-cbc", SADB_X_EALG_BLOWFISHCBC: "blowfish-cbc",
                SADB_X_EALG_AESCBC: "aes-cbc", SADB_X_EALG_AESCTR: "aes-ctr",
-               SADB_X_EALG_CAMELLIACBC: "camellia-cbc", SADB_X_EALG_AESGCM16: "aes-gcm-16"}
+               SADB_X_EALG_CAMELLIACBC: "camellia-cbc", SADB_X_EALG_AESGCM16: "aes-gcm-16",
+               SADB_X_EALG_AESGMAC: "aes-gmac"}
 STR_ALG_COMP = {SADB_X_CALG_NONE: "none", SADB_X_CALG_OUI: "oui",
                 SADB_X_CALG_DEFLATE: "deflate", SADB_X_CALG_LZS: "lzs"}
 STR_SATYPE = ["unspec", "unknown", "ah", "esp", "unknown", "rsvp", "ospfv2", "ripv2", "mip",
@@ -150,6 +153,14 @@ def ipsec_set_policy(text: str) -> bytes:
     if reqs and ptype != IPSEC_POLICY_IPSEC:
         raise IPsecError(EIPSEC_INVAL_POLICY)
     return sadb_x_policy_build(ptype, pdir, 0, reqs)
+
+
+def ipsec_get_policylen(buf: bytes) -> int:
+    """The length of a policy ipsec_set_policy made: its ``sadb_x_policy_len``
+    (64-bit words) in bytes."""
+    if len(buf) < 2:
+        raise IPsecError(EIPSEC_INVAL_POLICY)
+    return int.from_bytes(buf[0:2], "little") * 8
 
 
 def _parse_rule(word: str) -> dict:

@@ -40,7 +40,7 @@ class inpcb:
 
     __slots__ = ("inp_socket", "inp_pcbinfo", "inp_laddr", "inp_lport", "inp_faddr",
                  "inp_fport", "inp_flags", "inp_ip_ttl", "inp_ip_tos", "inp_ip_p",
-                 "inp_moptions", "inp_route")
+                 "inp_moptions", "inp_route", "inp_sp")
 
     def __init__(self, so: Any, info: inpcbinfo, ttl: int) -> None:
         self.inp_socket = so
@@ -55,6 +55,7 @@ class inpcb:
         self.inp_ip_p = 0                   # raw sockets: the protocol
         self.inp_moptions: Any = None       # ip_moptions
         self.inp_route = route_in()
+        self.inp_sp: Any = None             # IP_IPSEC_POLICY: inpcbpolicy once set (KAME)
 
     def __repr__(self) -> str:
         return (f"<inpcb {sockaddr_in(self.inp_laddr, self.inp_lport)} -> "

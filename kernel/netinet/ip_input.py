@@ -17,7 +17,8 @@ routes are refused, RFC 7126 4.3/4.4), decides whether the packet is ours
 3.3.4.2, or the strong one with net.inet.ip.check_interface — a broadcast
 address of the receiving interface, a group joined on it, 255.255.255.255),
 reassembles fragments (ip_reass.py) and hands the packet to the protocol
-switch, ``k.inetsw[p](k, m, hlen, p)``.  Not ours: ``ip_forward`` when
+switch, ``k.inetsw[p](k, m, hlen, p)``, through ``ip_deliver``, where
+IPsec's inbound policy check sits (``k.ipsec4_in_reject``).  Not ours: ``ip_forward`` when
 net.inet.ip.forwarding is set (RFC 1812 5.2-5.3: TTL decremented, Time
 Exceeded at 1, Destination Unreachable when there is no route or the
 packet is too big with DF), else dropped.
@@ -183,6 +184,17 @@ def ip_input(ifp: Any, m: mbuf) -> None:
             return
         hlen = (m.buf[m.off] & 0x0F) << 2
     st.ips_delivered += 1
+    ip_deliver(k, m, hlen, p)
+
+
+def ip_deliver(k: "Kernel", m: mbuf, hlen: int, p: int) -> None:
+    """Hand the packet to protocol ``p`` (the tail of ip_input; IPsec's input
+    continues here after ESP/AH transport mode).  First the inbound policy
+    (ip_ipsec_input / ipsec4_in_reject, RFC 4301 5.2): a packet that should
+    have been protected and was not is dropped (``in_polvio``)."""
+    in_reject = getattr(k, "ipsec4_in_reject", None)
+    if in_reject is not None and in_reject(k, m, hlen, p):
+        return
     k.inetsw[p](k, m, hlen, p)
 
 

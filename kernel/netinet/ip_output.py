@@ -15,6 +15,8 @@ unset source becomes the address of that route (``rt_ifa``).  Then:
   EADDRNOTAVAIL on an interface without broadcast; never fragmented;
 - our own addresses (routes with RTF_LOCAL, or through a loopback
   interface): back to ``ip_input`` through lo0;
+- unicast under an IPsec policy: ``k.ipsec4_output`` (netipsec) takes the
+  packet, applies ESP/AH and sends the result through ip_output again;
 - too big for the MTU: fragmented (RFC 791 3.2, options with the copied
   flag in every fragment), or EMSGSIZE with DF (``ips_cantfrag``).
 
@@ -174,6 +176,9 @@ def ip_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int 
     if src == INADDR_ANY and ia is not None:
         src = ia.ia_addr
         b[o + 12:o + 16] = src
+    ipsec = getattr(k, "ipsec4_output", None)     # netipsec: RFC 4301 5.1 (ip_ipsec_output)
+    if ipsec is not None and (r := ipsec(k, m, flags, inp)) is not None:
+        return r
     if rt is not None and (rt.rt_flags & RTF_LOCAL or ifp.if_flags & _IFF_LOOPBACK):
         # To one of our own addresses: back in through lo0 (if_simloop).
         _cksum(b, o, hlen)
@@ -364,6 +369,9 @@ def ip_ctloutput(so: Any, sopt: Any) -> int:
     k = so.so_kernel
     name, val = sopt.sopt_name, sopt.sopt_val
     try:
+        if name == 21:                          # IP_IPSEC_POLICY (KAME): the socket's own policy
+            from kernel.netipsec.ipsec import ipsec_pcbctloutput
+            return ipsec_pcbctloutput(so, inp, "inp_sp", sopt)
         if sopt.sopt_dir == SOPT_SET:
             if name in _RECVFLAGS:
                 if _intopt(val):

@@ -13,6 +13,9 @@ Unreachable, port (RFC 1122 4.1.3.1: "SHOULD"), rate limited — never about a
 broadcast or multicast.  ``udp_output`` builds the header and checksum (0
 is sent as all ones, RFC 768), picks the source (``in_pcbladdr``), and needs
 SO_BROADCAST for a broadcast destination (EACCES from ip_output).
+``udp_ctloutput`` takes UDP_ENCAP (a key manager's NAT-T socket, RFC
+3948); a unicast datagram to such a socket goes to ``udp_ipsec_input``
+first (netipsec/udpencap.py), which keeps ESP and keepalives for itself.
 
 The counters are FreeBSD's ``udpstat``, shared with UDP over IPv6
 (``k.udpstat``, sysctl net.inet.udp.stats, created by udp6_usrreq.py).
@@ -32,6 +35,7 @@ from kernel.netinet.ip_icmp import BANDLIM_ICMP_UNREACH, badport_bandlim, icmp_e
 from kernel.netinet.ip_input import ip_savecontrol
 from kernel.netinet.ip_output import ip_ctloutput, ip_dontfrag, ip_output
 from kernel.netinet.ip_var import IP_ALLOWBROADCAST, IP_ROUTETOIF
+from kernel.netipsec.udpencap import INP_ESPINUDP, udp_ipsec_input, udp_ipsec_pcbctl
 from kernel.netinet6.udp6_usrreq import udpstat
 from kernel.wire import errno
 from kernel.wire.icmp import ICMP_UNREACH, ICMP_UNREACH_PORT
@@ -144,6 +148,8 @@ def udp_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         # Unreachable message."
         icmp_error(k, m, ICMP_UNREACH, ICMP_UNREACH_PORT)
         return IPPROTO_DONE
+    if inp.inp_flags & INP_ESPINUDP and udp_ipsec_input(k, m, off):
+        return IPPROTO_DONE                   # RFC 3948: ESP or a keepalive (udpencap.py)
     _deliver(k, inp, m, off, frm)
     return IPPROTO_DONE
 
@@ -305,4 +311,14 @@ def _usrreqs() -> Any:
 
 
 udp_usrreqs = _usrreqs()
-udp_ctloutput = ip_ctloutput
+
+
+def udp_ctloutput(so: Any, sopt: Any) -> int:
+    """Socket options: IPPROTO_UDP's (UDP_ENCAP, RFC 3948: udp_ipsec_pcbctl),
+    the rest to ip_ctloutput."""
+    if sopt.sopt_level != IPPROTO_UDP:
+        return ip_ctloutput(so, sopt)
+    inp = so.so_pcb
+    if inp is None:
+        return errno.EINVAL
+    return udp_ipsec_pcbctl(inp, "inp_flags", sopt)

@@ -62,7 +62,7 @@ class in6pcb:
     __slots__ = ("in6p_socket", "in6p_info", "in6p_laddr", "in6p_lport", "in6p_lzone",
                  "in6p_faddr", "in6p_fport", "in6p_fzone", "in6p_flags", "in6p_hops",
                  "in6p_moptions", "in6p_outputopts", "in6p_route", "in6p_ip6_nxt",
-                 "in6p_cksum", "in6p_icmp6filt")
+                 "in6p_cksum", "in6p_icmp6filt", "in6p_sp")
 
     def __init__(self, so: Any, info: "inpcbinfo") -> None:
         self.in6p_socket = so
@@ -81,6 +81,7 @@ class in6pcb:
         self.in6p_ip6_nxt = 0               # raw sockets: the protocol
         self.in6p_cksum = -1                # raw sockets: IPV6_CHECKSUM offset
         self.in6p_icmp6filt: Any = None     # raw ICMPv6 sockets: ICMP6_FILTER
+        self.in6p_sp: Any = None            # IPV6_IPSEC_POLICY: inpcbpolicy once set (KAME)
 
     def __repr__(self) -> str:
         return (f"<in6pcb {sockaddr_in6(self.in6p_laddr, self.in6p_lport, 0, self.in6p_lzone)} -> "

@@ -33,7 +33,7 @@ PR_ADDR = 0x02
 # (type, protocol, flags, pr_input, pr_ctlinput, pr_ctloutput, pr_usrreqs), by "module:name"
 INET6SW: list[tuple[int, int, int, str, str, str, str]] = [
     (SOCK_DGRAM, IPPROTO_UDP, PR_ATOMIC | PR_ADDR, "udp6_usrreq:udp6_input",
-     "udp6_usrreq:udp6_ctlinput", "ip6_output:ip6_ctloutput", "udp6_usrreq:udp6_usrreqs"),
+     "udp6_usrreq:udp6_ctlinput", "udp6_usrreq:udp6_ctloutput", "udp6_usrreq:udp6_usrreqs"),
     (SOCK_RAW, IPPROTO_RAW, PR_ATOMIC | PR_ADDR, "raw_ip6:rip6_input",
      "raw_ip6:rip6_ctlinput", "raw_ip6:rip6_ctloutput", "raw_ip6:rip6_usrreqs"),
     (SOCK_RAW, IPPROTO_ICMPV6, PR_ATOMIC | PR_ADDR, "icmp6:icmp6_input",

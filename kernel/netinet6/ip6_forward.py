@@ -10,6 +10,11 @@ forwards a packet that is not for it, in FreeBSD's order:
   Link-Local source or destination addresses to other links");
 - the hop limit: at 1 or less, Time Exceeded code 0 (RFC 8200 3, RFC 4443
   3.3), else decremented;
+- IPsec (netipsec's ``ipsec6_forward``, FreeBSD's IPSEC_FORWARD): a packet
+  the inbound SPD wanted protected and that came unprotected is dropped
+  (``in_polvio``, ``ip6s_cantforward``, RFC 4301 5.2); one the outbound SPD
+  protects — tunnel mode on a security gateway — leaves through
+  ipsec6_output instead (RFC 4301 5.1) and is not counted in ``ip6s_forward``;
 - the route: none, Destination Unreachable code 0; a reject route, code 6
   (RFC 4443 3.1); a blackhole route, a silent drop;
 - the zone of the source (RFC 4007 9): a scoped source must not leave the
@@ -87,6 +92,13 @@ def ip6_forward(k: "Kernel", m: mbuf, srcrt: int = 0) -> None:
         _error(k, m, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT, 0)
         return
     b[o + 7] -= IPV6_HLIMDEC
+    # RFC 4301 5.1, 5.2 (FreeBSD's IPSEC_FORWARD): the inbound policy check,
+    # then the outbound SPD — a security gateway's tunnel takes the packet.
+    ipsec = getattr(k, "ipsec6_forward", None)
+    if ipsec is not None and (r := ipsec(k, m)) is not None:
+        if r:
+            st.ip6s_cantforward += 1
+        return
     rt = rtalloc1(k, dst, 0)
     if rt is None:
         st.ip6s_noroute += 1

@@ -618,6 +618,10 @@ def ip6_ctloutput(so: Any, sopt: Any) -> int:
             elif name in _in6_mcast.IP6_MCAST_SOCKOPTS:
                 # group memberships and source filters (RFC 3493 5.2, RFC 3678)
                 return _in6_mcast.ip6_setmoptions(k, inp, name, val)
+            elif name == o.IPV6_IPSEC_POLICY:
+                # KAME: the socket's own IPsec policy (ipsec6_set_policy)
+                from kernel.netipsec.ipsec import ipsec_pcbctloutput
+                return ipsec_pcbctloutput(so, inp, "in6p_sp", sopt)
             else:
                 return errno.ENOPROTOOPT        # IPV6_CHECKSUM: raw sockets (rip6_ctloutput)
             return 0
@@ -641,6 +645,9 @@ def ip6_ctloutput(so: Any, sopt: Any) -> int:
         elif name == _in6_mcast.IPV6_MSFILTER:
             err, sopt.sopt_val = _in6_mcast.ip6_getmoptions(k, inp, name, val)   # getsourcefilter(3)
             return err
+        elif name == o.IPV6_IPSEC_POLICY:
+            from kernel.netipsec.ipsec import ipsec_pcbctloutput    # ipsec6_get_policy
+            return ipsec_pcbctloutput(so, inp, "in6p_sp", sopt)
         elif name == o.IPV6_PATHMTU:
             # RFC 3542 11.4: the path MTU to the peer of a connected socket
             if inp.in6p_faddr == IN6ADDR_ANY:

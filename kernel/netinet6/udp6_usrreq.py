@@ -32,6 +32,7 @@ from kernel.wire.in6_addrsel import SIOCAADDRCTL_POLICY, SIOCDADDRCTL_POLICY
 from kernel.wire.in_cksum import in6_cksum
 from kernel.wire.ip6 import IP6_HDR_LEN, IPPROTO_DONE, IPPROTO_UDP, ip6_hdr
 from kernel.wire.udp import UDP_HDR_LEN, udphdr
+from kernel.netipsec.udpencap import INP_ESPINUDP   # in6p_flags: UDP_ENCAP is set
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
@@ -135,6 +136,12 @@ def udp6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         from kernel.netinet6.icmp6 import icmp6_error
         icmp6_error(k, m, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT, 0)
         return IPPROTO_DONE
+    if inp.in6p_flags & INP_ESPINUDP:
+        # RFC 3948 over IPv6 (as Linux and strongSwan): ESP and keepalives
+        # stay in netipsec/udpencap.py, IKE goes on to the socket
+        from kernel.netipsec.udpencap import udp_ipsec_input
+        if udp_ipsec_input(k, m, off):
+            return IPPROTO_DONE
     _deliver(k, inp, m, data_off, frm, hlim, dst, tclass)
     return IPPROTO_DONE
 
@@ -145,6 +152,11 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, data_off: int, frm: sockaddr_in6, h
     so = inp.in6p_socket
     if so is None:
         return
+    if inp.in6p_sp is not None:
+        # KAME udp6_input: the socket's own IPsec policy (IPV6_IPSEC_POLICY)
+        from kernel.netipsec.ipsec import ipsec6_in_reject_so
+        if ipsec6_in_reject_so(k, m, inp):
+            return
     n = mbuf(m.buf[m.off + data_off:m.off + m.m_len], leading=0)
     n.rcvif = m.rcvif
     n.m_flags = m.m_flags
@@ -355,4 +367,13 @@ try:
     udp6_usrreqs = _usrreqs()
 except ImportError:  # pragma: no cover - no socket layer
     udp6_usrreqs = None
-udp6_ctloutput = ip6_ctloutput
+
+
+def udp6_ctloutput(so: Any, sopt: Any) -> int:
+    """IPPROTO_UDP's options (UDP_ENCAP: udp_ipsec_pcbctl), the rest to ip6_ctloutput."""
+    if sopt.sopt_level != IPPROTO_UDP:
+        return ip6_ctloutput(so, sopt)
+    if so.so_pcb is None:
+        return errno.EINVAL
+    from kernel.netipsec.udpencap import udp_ipsec_pcbctl
+    return udp_ipsec_pcbctl(so.so_pcb, "in6p_flags", sopt)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
 from kernel.kern.uipc_mbuf import m_tag, mbuf
+from kernel.wire.errno import EACCES, EINVAL, ENOPROTOOPT
 from kernel.wire.in6 import sockaddr_in6
 from kernel.wire.pfkeyv2 import (
     IPPROTO_AH, IPPROTO_ESP, IPSEC_DIR_INBOUND, IPSEC_DIR_OUTBOUND, IPSEC_LEVEL_REQUIRE,
@@ -132,6 +133,26 @@ def ipsec_init(k: "Kernel") -> None:
     in6_proto_register(k, IPPROTO_AH, ah6_input)
     k.ipsec6_output = ipsec6_output
     k.ipsec6_in_reject = ipsec6_in_reject
+    k.ipsec6_forward = ipsec6_forward
+    ipsec4_init(k)
+
+
+def ipsec4_init(k: "Kernel") -> None:
+    """The IPv4 side (FreeBSD's ipsec4 in in_proto.c and ip_input/ip_output):
+    ESP and AH in the inet protocol switch, ``k.ipsec4_output`` (ip_output's
+    hook) and ``k.ipsec4_in_reject`` (ip_deliver's), UDP encapsulation's
+    counters.  Nothing without IPv4 in the kernel."""
+    if getattr(k, "inetsw", None) is None:
+        return
+    from kernel.netinet.in_proto import in_proto_register as in4_proto_register
+    from kernel.netipsec.ipsec_input import ah4_input, esp4_input
+    from kernel.netipsec.ipsec_output import ipsec4_output
+    from kernel.netipsec.udpencap import udpencap_init
+    in4_proto_register(k, IPPROTO_ESP, esp4_input)
+    in4_proto_register(k, IPPROTO_AH, ah4_input)
+    k.ipsec4_output = ipsec4_output
+    k.ipsec4_in_reject = ipsec4_in_reject
+    udpencap_init(k)
 
 
 # -- selectors ------------------------------------------------------------------------------
@@ -263,8 +284,178 @@ def ipsec6_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
         key_freesp(k, sp)
 
 
+# -- IPv4 (ipsec.c: ipsec4_get_ulp, ipsec4_setspidx_ipaddr, ipsec4_checkpolicy,
+#    ipsec4_in_reject) ------------------------------------------------------------------------
+IPPROTO_ICMP = 1
+
+
+def ipsec_stat(k: "Kernel", m: mbuf) -> ipsecstat:
+    """The ``ipsecstat`` of the packet's family: net.inet6.ipsec6.stats for an
+    IPv6 header, net.inet.ipsec.stats for an IPv4 one."""
+    return k.ipsec6.stat if m.buf[m.off] >> 4 == 6 else k.ipsec4stat
+
+
+def ipsec4_get_ulp(m: mbuf, off: int, nxt: int) -> tuple[int, int, int]:
+    """(protocol, source port, destination port) of the IPv4 packet (KAME
+    ipsec4_get_ulp): ports only in the first fragment; ICMP's type and code
+    in the ports, as for ICMPv6."""
+    b = m.buf
+    base = m.off
+    if (b[base + 6] << 8 | b[base + 7]) & 0x1FFF:
+        return nxt, 0, 0                        # not the first fragment: no ports
+    if nxt in (IPPROTO_UDP, IPPROTO_TCP) and off + 4 <= m.m_len:
+        sp, dp = _ports.unpack_from(b, base + off)
+        return nxt, sp, dp
+    if nxt == IPPROTO_ICMP and off + 2 <= m.m_len:
+        return nxt, b[base + off], b[base + off + 1]
+    return nxt, 0, 0
+
+
+def ipsec4_setspidx(m: mbuf, dir: int) -> Any:
+    """The selector of the IPv4 packet ``m`` (ipsec4_setspidx_ipaddr + ipsec4_get_ulp)."""
+    from kernel.netkey.keydb import secpolicyindex
+    from kernel.wire.in_ import sockaddr_in
+    b = m.buf
+    o = m.off
+    ul, sp, dp = ipsec4_get_ulp(m, (b[o] & 0x0F) << 2, b[o + 9])
+    return secpolicyindex(dir, sockaddr_in(bytes(b[o + 12:o + 16]), sp),
+                          sockaddr_in(bytes(b[o + 16:o + 20]), dp), 32, 32, ul)
+
+
+def ipsec4_checkpolicy(k: "Kernel", m: mbuf, dir: int, inp: Any = None
+                       ) -> tuple[Optional[Any], int]:
+    """The policy for the IPv4 packet ``m`` (ipsec4_checkpolicy): the socket's
+    own (IP_IPSEC_POLICY, ``inp.inp_sp``), else the SPD's, else the default."""
+    from kernel.netkey.key_alloc import ipsec_getpolicybyaddr, ipsec_getpolicybysock
+    spidx = ipsec4_setspidx(m, dir)
+    pcbsp = getattr(inp, "inp_sp", None) if inp is not None else None
+    if pcbsp is not None:
+        return ipsec_getpolicybysock(k, spidx, dir, pcbsp)
+    return ipsec_getpolicybyaddr(k, spidx, dir), 0
+
+
+def ipsec4_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
+    """ip_deliver's check before protocol ``nxt`` sees the IPv4 packet ``m``
+    (ipsec4_in_reject, RFC 4301 5.2): True (dropped, ``in_polvio`` of
+    net.inet.ipsec.stats) if the inbound policy required protection it did
+    not have.  ESP and AH themselves pass: they are the protection."""
+    if nxt in (IPPROTO_ESP, IPPROTO_AH):
+        return False
+    if not k.key.sptree[IPSEC_DIR_INBOUND]:
+        return False
+    from kernel.netkey.key_alloc import key_allocsp, key_freesp
+    sp = key_allocsp(k, ipsec4_setspidx(m, IPSEC_DIR_INBOUND), IPSEC_DIR_INBOUND)
+    if sp is None:
+        return False
+    try:
+        if ipsec_in_reject(k, sp, m):
+            k.ipsec4stat.in_polvio += 1
+            return True
+        return False
+    finally:
+        key_freesp(k, sp)
+
+
+# -- per-socket policies (KAME ipsec.c: ipsec6_set_policy, ipsec6_get_policy,
+#    ipsec6_in_reject with a pcb; FreeBSD ip6_ctloutput's IPV6_IPSEC_POLICY) ------------------
+def ipsec_pcbctloutput(so: Any, inp: Any, attr: str, sopt: Any) -> int:
+    """IPV6_IPSEC_POLICY / IP_IPSEC_POLICY for the PCB ``inp`` (its policies in
+    ``inp.<attr>``, an ``inpcbpolicy`` made on first use, as KAME's
+    ipsec_init_pcbpolicy at attach).  Set: the value is a binary
+    ``sadb_x_policy`` (ipsec_set_policy(3)); only IPSEC, ENTRUST and BYPASS,
+    BYPASS only for a socket opened by root (EACCES).  Get: the value names the
+    direction; the answer is that direction's policy.  0 or an errno."""
+    k = so.so_kernel
+    if getattr(k, "key", None) is None:
+        return ENOPROTOOPT                      # no IPSEC in this kernel
+    val = sopt.sopt_val
+    if not isinstance(val, (bytes, bytearray, memoryview)):
+        return EINVAL
+    from kernel.netkey.key_alloc import ipsec6_get_policy, ipsec6_set_policy, ipsec_init_pcbpolicy
+    pcbsp = getattr(inp, attr)
+    if pcbsp is None:
+        pcbsp = ipsec_init_pcbpolicy(so)
+    if sopt.sopt_dir == 1:                      # SOPT_SET
+        err = ipsec6_set_policy(k, pcbsp, bytes(val), pcbsp.priv)
+        if err == 0:
+            setattr(inp, attr, pcbsp)
+        return err
+    err, out = ipsec6_get_policy(k, pcbsp, bytes(val))
+    if err == 0:
+        sopt.sopt_val = out
+    return err
+
+
+def ipsec6_in_reject_so(k: "Kernel", m: mbuf, inp: Any) -> bool:
+    """The inbound check of a datagram about to be queued on the socket of
+    ``inp`` (KAME udp6_input/rip6_input: ``ipsec6_in_reject(m, in6p)``):
+    with a policy of its own (IPV6_IPSEC_POLICY) the socket's policy decides
+    (ipsec_getpolicybysock); True: dropped, counted in ``in_polvio``.  A socket
+    without one was covered by ip6_deliver's check against the SPD."""
+    pcbsp = getattr(inp, "in6p_sp", None)
+    if pcbsp is None or getattr(k, "ipsec6", None) is None:
+        return False
+    from kernel.netkey.key_alloc import ipsec_getpolicybysock, key_freesp
+    off, nxt = ipsec6_first_ulp(m)
+    zone = m.rcvif.if_index if m.rcvif is not None else 0
+    spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
+    sp, _err = ipsec_getpolicybysock(k, spidx, IPSEC_DIR_INBOUND, pcbsp)
+    if sp is None:
+        return False                            # KAME: "there may be error", not a reject
+    try:
+        if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
+            return False
+        if ipsec_in_reject(k, sp, m):
+            k.ipsec6.stat.in_polvio += 1
+            return True
+        return False
+    finally:
+        key_freesp(k, sp)
+
+
+# -- forwarded packets (FreeBSD ipsec_output.c ipsec6_forward; KAME ip6_forward) -------------
+def ipsec6_forward(k: "Kernel", m: mbuf) -> Optional[int]:
+    """ip6_forward's hook, after the hop limit (FreeBSD's IPSEC_FORWARD):
+    None: forward ``m`` as usual; else IPsec has dealt with it — 0 when it
+    took the packet (tunnel mode on a security gateway: sent encapsulated by
+    ipsec6_output), an errno when it was dropped.
+
+    RFC 4301 5.2: a packet passing through that the inbound SPD wanted
+    protected and that was not (no ESP/AH, or not in the required mode) is
+    dropped and counted in ``in_polvio`` (ipsec6_in_reject(m, NULL)).  Then
+    the outbound SPD decides as for our own packets (RFC 4301 5.1), with
+    ``ipsec_getpolicybyaddr``: no socket is involved."""
+    st = getattr(k, "key", None)
+    if st is None:
+        return None
+    sptree = st.sptree
+    if sptree[IPSEC_DIR_INBOUND]:
+        from kernel.netkey.key_alloc import key_allocsp, key_freesp
+        off, nxt = ipsec6_first_ulp(m)
+        zone = m.rcvif.if_index if m.rcvif is not None else 0
+        spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
+        sp = key_allocsp(k, spidx, IPSEC_DIR_INBOUND)
+        if sp is not None:
+            try:
+                if not (sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx)) \
+                        and ipsec_in_reject(k, sp, m):
+                    k.ipsec6.stat.in_polvio += 1
+                    return EACCES
+            finally:
+                key_freesp(k, sp)
+    if not sptree[IPSEC_DIR_OUTBOUND]:
+        return None
+    from kernel.netipsec.ipsec_output import ipsec6_output
+    # FreeBSD ipsec6_common_output(m, NULL, forwarding=1): the packet leaves
+    # as ip6_output would send one of ours once IPsec is done with it.
+    return ipsec6_output(k, m, 0, None, 0)
+
+
 __all__ = ["ipsec_init", "ipsecstat", "ipsec6_vars", "ipsec6_setspidx", "ipsec6_get_ulp",
            "ipsec6_checkpolicy", "ipsec6_in_reject", "ipsec_in_reject", "ipsec_in_done",
            "ipsec_add_in_done", "PACKET_TAG_IPSEC_IN_DONE", "PACKET_TAG_IPSEC_OUT_DONE",
            "ICMP6_ND_MLD_TYPES", "IPSEC_POLICY_BYPASS", "IPSEC_POLICY_ENTRUST",
-           "IPSEC_POLICY_NONE", "IPSEC_DIR_OUTBOUND", "IPSEC_ULPROTO_ANY"]
+           "IPSEC_POLICY_NONE", "IPSEC_DIR_OUTBOUND", "IPSEC_ULPROTO_ANY",
+           "ipsec_pcbctloutput", "ipsec6_in_reject_so", "ipsec6_forward",
+           "ipsec4_init", "ipsec_stat", "ipsec4_get_ulp", "ipsec4_setspidx",
+           "ipsec4_checkpolicy", "ipsec4_in_reject"]

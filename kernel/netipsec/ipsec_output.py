@@ -1,21 +1,32 @@
-"""IPsec output (sys/netipsec/ipsec_output.c: ipsec6_output_trans, ipsec6_output_tunnel,
-ipsec6_process_packet; RFC 4301 5.1).
+"""IPsec output (sys/netipsec/ipsec_output.c: ipsec4_output, ipsec6_output,
+ipsec4_process_packet/ipsec6_process_packet, ipsec_encap; sys/netipsec/udpencap.c:
+udp_ipsec_output; RFC 4301 5.1, RFC 3948 2.1).
 
-``ipsec6_output`` is the hook ip6_output calls once the packet is complete
-(its extension headers inserted).  It finds the policy (ipsec6_checkpolicy):
-DISCARD drops (``out_polvio``), NONE/BYPASS and no policy let ip6_output go
-on, IPSEC takes the packet over.  The requests of the policy are applied in
-their order — ``esp/transport ah/transport`` gives IPv6|AH|ESP|payload, each
-inserted after the unfragmentable part (RFC 4303 3.1.1, RFC 4302 3.1.1); a
-tunnel-mode request wraps the packet in a new IPv6 header from the
-request's endpoints (RFC 4301 5.1.2.2) and the following requests protect
-the outer packet.  Each step runs through opencrypto and continues in its
-callback; the last one tags the packet ``PACKET_TAG_IPSEC_OUT_DONE`` and
-sends it again through ip6_output, which then passes it by.
+``ipsec6_output`` and ``ipsec4_output`` are the hooks ip6_output and
+ip_output call once the packet is complete (IPv6: extension headers
+inserted; IPv4: route and source chosen).  Each finds the policy
+(ipsec6_checkpolicy / ipsec4_checkpolicy): DISCARD drops (``out_polvio``),
+NONE/BYPASS and no policy let the IP output go on, IPSEC takes the packet
+over (``ipsec_output_policy``, common to both families).  The requests of
+the policy are applied in their order by ``ipsec_process_packet`` —
+``esp/transport ah/transport`` gives IP|AH|ESP|payload, each inserted after
+the IPv6 unfragmentable part or the IPv4 header with its options (RFC 4303
+3.1.1, RFC 4302 3.1.1); a tunnel-mode request wraps the packet in a new
+header of its endpoints' family (``ipsec_encapsulate``, RFC 4301 5.1.2.1 and
+5.1.2.2: 4-in-4, 6-in-6, and the 6-in-4 and 4-in-6 the SPD allows) and the
+following requests protect the outer packet.  Each step runs through
+opencrypto and continues in its callback; the last one tags the packet
+``PACKET_TAG_IPSEC_OUT_DONE`` and sends it through ip6_output or ip_output
+(by its outer family), which then pass it by.
+
+An ESP SA with NAT-T (``sav.natt_type``, ``esp-udp`` in setkey) gets a UDP
+header between the IP header and ESP (``udp_encap``, RFC 3948 2.1) from the
+SA's NAT-T ports: checksum 0 over IPv4 (RFC 3948 2.1: "SHOULD be
+transmitted as a zero value"), a computed one over IPv6 (RFC 8200 8.1
+forbids zero; Linux and strongSwan accept it so).
 
 An SA missing for a request of level require: key_checkrequest has sent an
 ACQUIRE; the packet is dropped (``out_nosa``), as KAME does.
-``udp_encap6`` (RFC 3948) is written but not switched on yet (no input side).
 """
 from __future__ import annotations
 
@@ -23,52 +34,85 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from kernel.kern.uipc_mbuf import m_tag, mbuf
-from kernel.netipsec.ipsec import PACKET_TAG_IPSEC_OUT_DONE, ipsec6_checkpolicy
+from kernel.netipsec.ipsec import (PACKET_TAG_IPSEC_OUT_DONE, ipsec4_checkpolicy,
+                                   ipsec6_checkpolicy)
 from kernel.wire import errno as E
+from kernel.wire.in_ import sockaddr_in
 from kernel.wire.in_cksum import in6_cksum
+from kernel.wire.in6 import sockaddr_in6
+from kernel.wire.ip import ip_header_cksum
 from kernel.wire.pfkeyv2 import (
     IPPROTO_AH, IPPROTO_ESP, IPSEC_DIR_OUTBOUND, IPSEC_MODE_TUNNEL, IPSEC_POLICY_BYPASS,
-    IPSEC_POLICY_DISCARD, IPSEC_POLICY_IPSEC, IPSEC_POLICY_NONE,
+    IPSEC_POLICY_IPSEC, IPSEC_POLICY_NONE,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
 
 _udp = struct.Struct("!HHHH")
+_ip4 = struct.Struct("!BBHHHBBH4s4s")
+_ip6 = struct.Struct("!IHBB16s16s")
+UDP_ENCAP_ESPINUDP_PORT = 4500          # RFC 3948 2.1 (the IKE NAT-T port, RFC 3947)
+
+
+def _out_done(m: mbuf) -> bool:
+    return m.m_tags is not None and m.m_tag_find(PACKET_TAG_IPSEC_OUT_DONE) is not None
 
 
 def ipsec6_output(k: "Kernel", m: mbuf, flags: int, inp: Any, zone: int) -> Any:
     """ip6_output's hook: None to send ``m`` as it is; else ip6_output returns
     this errno (0: IPsec has taken the packet and will send it)."""
-    if m.m_tags is not None and m.m_tag_find(PACKET_TAG_IPSEC_OUT_DONE) is not None:
+    if _out_done(m):
         return None
     st = getattr(k, "key", None)
     if st is None or (not st.sptree[IPSEC_DIR_OUTBOUND]
                       and getattr(inp, "in6p_sp", None) is None):
         return None
-    stat = k.ipsec6.stat
     sp, err = ipsec6_checkpolicy(k, m, IPSEC_DIR_OUTBOUND, inp, zone)
+    b = m.buf
+    o = m.off
+    src, dst = bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
+    s6 = sockaddr_in6(src, 0, 0, zone if src[:2] == b"\xfe\x80" else 0)
+    d6 = sockaddr_in6(dst, 0, 0, zone if dst[:2] == b"\xfe\x80" else 0)
+    return ipsec_output_policy(k, m, sp, err, s6, d6, k.ipsec6.stat, flags, zone)
+
+
+def ipsec4_output(k: "Kernel", m: mbuf, flags: int, inp: Any) -> Any:
+    """ip_output's hook (FreeBSD ipsec4_output, called from ip_output as
+    ip_ipsec_output): None to send ``m`` as it is; else ip_output returns this
+    errno (0: IPsec has taken the packet and will send it)."""
+    if _out_done(m):
+        return None
+    st = getattr(k, "key", None)
+    if st is None or (not st.sptree[IPSEC_DIR_OUTBOUND]
+                      and getattr(inp, "inp_sp", None) is None):
+        return None
+    sp, err = ipsec4_checkpolicy(k, m, IPSEC_DIR_OUTBOUND, inp)
+    b = m.buf
+    o = m.off
+    s4, d4 = sockaddr_in(bytes(b[o + 12:o + 16])), sockaddr_in(bytes(b[o + 16:o + 20]))
+    return ipsec_output_policy(k, m, sp, err, s4, d4, k.ipsec4stat, flags, 0)
+
+
+def ipsec_output_policy(k: "Kernel", m: mbuf, sp: Any, err: int, src: Any, dst: Any,
+                        stat: Any, flags: int, zone: int) -> Any:
+    """Both families, once the policy ``sp`` is known: None (send as it is),
+    an errno (dropped), or 0 (taken: the requests are being applied)."""
     if sp is None:
         stat.out_inval += 1
         return err or E.EINVAL
     if sp.policy in (IPSEC_POLICY_NONE, IPSEC_POLICY_BYPASS):
         return None
-    if sp.policy == IPSEC_POLICY_DISCARD or sp.policy != IPSEC_POLICY_IPSEC:
+    if sp.policy != IPSEC_POLICY_IPSEC:          # DISCARD (and anything unknown)
         stat.out_polvio += 1
         return E.EACCES
     from kernel.netkey.key_alloc import ipsec_setsaidx, key_checkrequest
     # Check the SAs of every request first (ipsec_nextisr): one missing and
     # required drops the packet, an ACQUIRE having gone out.
-    b = m.buf
-    o = m.off
     todo = []
-    src, dst = bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
-    from kernel.wire.in6 import sockaddr_in6
-    s6 = sockaddr_in6(src, 0, 0, zone if src[:2] == b"\xfe\x80" else 0)
-    d6 = sockaddr_in6(dst, 0, 0, zone if dst[:2] == b"\xfe\x80" else 0)
     for isr in sp.req:
         isr.sp = sp
-        saidx = ipsec_setsaidx(isr, s6, d6)
+        saidx = ipsec_setsaidx(isr, src, dst)
         e = key_checkrequest(k, isr, saidx)
         if e:
             stat.out_nosa += 1
@@ -77,83 +121,117 @@ def ipsec6_output(k: "Kernel", m: mbuf, flags: int, inp: Any, zone: int) -> Any:
             continue                            # level use, no SA: go on without
         todo.append((isr, isr.sav))
         if isr.saidx.mode == IPSEC_MODE_TUNNEL:
-            s6, d6 = isr.saidx.src, isr.saidx.dst
+            src, dst = isr.saidx.src, isr.saidx.dst
     if not todo:
         return None
-    ipsec6_process_packet(k, m, todo, 0, flags, zone)
+    ipsec_process_packet(k, m, todo, 0, stat, flags, zone, m.buf[m.off] >> 4)
     return 0
 
 
-def ipsec6_process_packet(k: "Kernel", m: mbuf, todo: list, i: int, flags: int, zone: int
-                          ) -> None:
-    """Apply request ``i`` of ``todo`` to ``m``, then (in the callback) the next."""
-    stat = k.ipsec6.stat
+def _hdrlen(m: mbuf) -> tuple[int, int]:
+    """(bytes ESP/AH go after, offset of the byte naming the next protocol):
+    IPv6's unfragmentable part, or the IPv4 header with its options."""
+    if m.buf[m.off] >> 4 == 6:
+        from kernel.netinet6.ip6_output import ip6_unfragpart
+        return ip6_unfragpart(m)
+    return (m.buf[m.off] & 0x0F) << 2, 9
+
+
+def ipsec_process_packet(k: "Kernel", m: mbuf, todo: list, i: int, stat: Any, flags: int,
+                         zone: int, family: int) -> None:
+    """Apply request ``i`` of ``todo`` to ``m``, then (in the callback) the
+    next; at the end send the packet by its outer family (``family`` is the
+    version it came to IPsec with: its output flags only apply to that one)."""
     if i == len(todo):
         m.m_tag_prepend(m_tag(PACKET_TAG_IPSEC_OUT_DONE, [sav.spi for _i, sav in todo]))
         stat.out_success += 1
-        from kernel.netinet6.ip6_output import ip6_output
-        ip6_output(k, m, None, None, flags, None, None, zone)
+        outer = m.buf[m.off] >> 4
+        if outer == 6:
+            from kernel.netinet6.ip6_output import ip6_output
+            ip6_output(k, m, None, None, flags if family == 6 else 0, None, None,
+                       zone if family == 6 else 0)
+        else:
+            from kernel.netinet.ip_output import ip_output
+            from kernel.netinet.ip_var import IP_RAWOUTPUT
+            ip_output(k, m, None, None, (flags if family == 4 else 0) | IP_RAWOUTPUT)
         return
     isr, sav = todo[i]
     if isr.saidx.mode == IPSEC_MODE_TUNNEL:
-        if ipsec6_encapsulate(k, m, sav) != 0:
+        if ipsec_encapsulate(k, m, sav) != 0:
             stat.out_inval += 1
             return
-    from kernel.netinet6.ip6_output import ip6_unfragpart
-    hlen, nxtpos = ip6_unfragpart(m)
-    # RFC 3948 output (udp_encap6) waits for its input side (UDP_ENCAP in
-    # udp6_input) before it is switched on: docs/ipsec.md, "Not yet".
-    natt = False
+    hlen, nxtpos = _hdrlen(m)
+    proto = isr.saidx.proto
+    natt = proto == IPPROTO_ESP and bool(sav.natt_type)
 
     def next_step(m: mbuf, err: int) -> None:
         if err:
             stat.out_inval += 1
             return
         if natt:
-            udp_encap6(m, sav, hlen, nxtpos)
-        proto = isr.saidx.proto
+            udp_encap(m, sav, hlen, nxtpos)
         hist = stat.out_esphist if proto == IPPROTO_ESP else stat.out_ahhist
         hist[(sav.alg_enc if proto == IPPROTO_ESP else sav.alg_auth) & 0xFF] += 1
-        ipsec6_process_packet(k, m, todo, i + 1, flags, zone)
+        ipsec_process_packet(k, m, todo, i + 1, stat, flags, zone, family)
 
-    if isr.saidx.proto == IPPROTO_ESP:
+    if proto == IPPROTO_ESP:
         from kernel.netipsec.xform_esp import esp_output
         esp_output(k, m, sav, hlen, nxtpos, next_step)
-    elif isr.saidx.proto == IPPROTO_AH:
+    elif proto == IPPROTO_AH:
         from kernel.netipsec.xform_ah import ah_output
         ah_output(k, m, sav, hlen, nxtpos, next_step)
     else:
         stat.out_inval += 1
 
 
-def ipsec6_encapsulate(k: "Kernel", m: mbuf, sav: Any) -> int:
-    """Tunnel mode (ipsec6_encapsulate, RFC 4301 5.1.2.2): a new IPv6 header
-    from the SA's endpoints in front of the packet; traffic class copied, hop
-    limit the default."""
+def ipsec_encapsulate(k: "Kernel", m: mbuf, sav: Any) -> int:
+    """Tunnel mode (ipsec_encap; RFC 4301 5.1.2.1, 5.1.2.2): a new header from
+    the SA's endpoints in front of the packet, of their family whatever the
+    inner one: next protocol 4 (IPv4) or 41 (IPv6); the TOS / traffic class
+    (DSCP and ECN) copied; the default TTL / hop limit; DF clear (FreeBSD's
+    net.inet.ipsec.dfbit 0)."""
     from kernel.netkey.keydb import sa_addr
     src = sa_addr(sav.sah.saidx.src)
     dst = sa_addr(sav.sah.saidx.dst)
-    if len(src) != 16 or len(dst) != 16:
+    if len(src) != len(dst) or len(src) not in (4, 16):
         return E.EAFNOSUPPORT
     b = m.buf
     o = m.off
-    first4 = bytes(b[o:o + 4])
+    inner6 = b[o] >> 4 == 6
+    tos = ((b[o] & 0x0F) << 4 | b[o + 1] >> 4) if inner6 else b[o + 1]
+    inner = 41 if inner6 else 4
+    if not inner6:
+        # the inner header as it would have left: ip_output checksums after its hook
+        hl = (b[o] & 0x0F) << 2
+        b[o + 10] = b[o + 11] = 0
+        ck = ip_header_cksum(b, o, hl)
+        b[o + 10], b[o + 11] = ck >> 8, ck & 0xFF
     plen = m.m_len
-    if plen > 65535:
+    if len(src) == 16:
+        if plen > 65535:
+            return E.EMSGSIZE
+        hlim = getattr(getattr(k, "ip6", None), "ip6_defhlim", 64)
+        m.m_prepend_bytes(_ip6.pack(0x60000000 | tos << 20, plen, inner, hlim, src, dst))
+        return 0
+    if plen + 20 > 65535:
         return E.EMSGSIZE
-    hlim = getattr(getattr(k, "ip6", None), "ip6_defhlim", 64)
-    hdr = bytes((first4[0], first4[1] & 0xF0, 0, 0))        # version, traffic class
-    hdr += struct.pack("!HBB", plen, 41, hlim) + src + dst
-    m.m_prepend_bytes(hdr)
+    from kernel.netinet.ip_output import ip_newid
+    hdr = bytearray(_ip4.pack(0x45, tos, plen + 20, ip_newid(k), 0, k.ip.ip_defttl, inner, 0,
+                              src, dst))
+    ck = ip_header_cksum(hdr, 0, 20)
+    hdr[10], hdr[11] = ck >> 8, ck & 0xFF
+    m.m_prepend_bytes(bytes(hdr))
     return 0
 
 
-def udp_encap6(m: mbuf, sav: Any, hlen: int, nxtpos: int) -> None:
-    """RFC 3948 2.1: UDP between the IP header and ESP, from the SA's NAT-T
-    ports, with a real checksum (IPv6 forbids zero, RFC 8200 8.1)."""
+def udp_encap(m: mbuf, sav: Any, hlen: int, nxtpos: int) -> None:
+    """RFC 3948 2.1 (udp_ipsec_output): a UDP header between the IP header
+    (``hlen`` bytes) and ESP, from the SA's NAT-T ports (4500 when unset).
+    IPv4: checksum zero ("SHOULD be transmitted as a zero value"), the total
+    length updated; IPv6: payload length and a real checksum (RFC 8200 8.1)."""
     from kernel.netkey.keydb import sa_port
-    sport = sa_port(sav.sah.saidx.src) or 4500
-    dport = sa_port(sav.sah.saidx.dst) or 4500
+    sport = sa_port(sav.sah.saidx.src) or UDP_ENCAP_ESPINUDP_PORT
+    dport = sa_port(sav.sah.saidx.dst) or UDP_ENCAP_ESPINUDP_PORT
     m.m_prepend(8)
     b = m.buf
     o = m.off
@@ -161,10 +239,14 @@ def udp_encap6(m: mbuf, sav: Any, hlen: int, nxtpos: int) -> None:
     ulen = m.m_len - hlen
     _udp.pack_into(b, o + hlen, sport, dport, ulen, 0)
     b[o + nxtpos] = 17
-    plen = m.m_len - 40
-    b[o + 4], b[o + 5] = plen >> 8, plen & 0xFF
-    ck = in6_cksum(b, o, 17, o + hlen, ulen)
-    _udp.pack_into(b, o + hlen, sport, dport, ulen, ck or 0xFFFF)
+    if b[o] >> 4 == 6:
+        plen = m.m_len - 40
+        b[o + 4], b[o + 5] = plen >> 8, plen & 0xFF
+        ck = in6_cksum(b, o, 17, o + hlen, ulen)
+        _udp.pack_into(b, o + hlen, sport, dport, ulen, ck or 0xFFFF)
+    else:
+        b[o + 2], b[o + 3] = m.m_len >> 8, m.m_len & 0xFF
 
 
-__all__ = ["ipsec6_output", "ipsec6_process_packet", "ipsec6_encapsulate", "udp_encap6"]
+__all__ = ["ipsec6_output", "ipsec4_output", "ipsec_output_policy", "ipsec_process_packet",
+           "ipsec_encapsulate", "udp_encap", "UDP_ENCAP_ESPINUDP_PORT"]

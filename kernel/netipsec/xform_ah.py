@@ -1,7 +1,12 @@
 """AH, the Authentication Header (sys/netipsec/xform_ah.c; RFC 4302).
 
 The ICV covers the whole packet with the fields that change on the way
-zeroed (``ah_massage_headers``, RFC 4302 3.3.3.1): in the IPv6 header the
+zeroed (``ah_massage_headers``, RFC 4302 3.3.3.1).  IPv4 (3.3.3.1.1): TOS,
+flags and fragment offset, TTL and the header checksum; of the options, the
+whole of each mutable one (3.3.3.1.1.2: all but End of Options List, No
+Operation, Security, Extended Security, Commercial Security, Router Alert
+and Sender Directed Multi-Destination Delivery, unknown ones included).
+IPv6: in the IPv6 header the
 traffic class, flow label and hop limit (3.3.3.1.2.1); in hop-by-hop and
 destination options headers the data of each option whose type has the
 "may change en route" bit (0x20, RFC 8200 4.2); the AH's own ICV field.  A
@@ -12,7 +17,7 @@ The digest is computed on a copy of the packet with the mutable fields
 zeroed (the session is a DIGEST one: HMAC-SHA1-96, HMAC-SHA2-256-128,
 -384-192, -512-256, or AES-GMAC of RFC 4543 with an 8-byte IV); output
 and input continue in the crypto callback.  ICVs are padded to a multiple
-of 8 octets for IPv6 (RFC 4302 2.2).  Drops are counted in ``k.ahstat``
+of 8 octets for IPv6 and of 4 for IPv4 (RFC 4302 2.2).  Drops are counted in ``k.ahstat``
 (FreeBSD's ``struct ahstat``).
 """
 from __future__ import annotations
@@ -54,7 +59,7 @@ class ahstat:
 
 
 class ah_tdb:
-    __slots__ = ("cses", "icvlen", "ahlen", "replay", "key")
+    __slots__ = ("cses", "icvlen", "replay", "key")
 
 
 def ah_init(k: "Kernel", sav: Any) -> Optional[ah_tdb]:
@@ -77,7 +82,6 @@ def ah_init(k: "Kernel", sav: Any) -> Optional[ah_tdb]:
     t.key = key
     t.cses = cses
     t.icvlen = auth[1]
-    t.ahlen = (AH_FIXED + auth[1] + 7) & ~7      # RFC 4302 2.2: 64-bit aligned for IPv6
     t.replay = secreplay(sav.replay_window)
     sav.tdb = t
     return t
@@ -90,9 +94,47 @@ def ah_zeroize(sav: Any) -> None:
         t.cses = None
 
 
+def ah_hdrlen(icvlen: int, v6: bool) -> int:
+    """RFC 4302 2.2: the AH with its ICV is a multiple of 64 bits for IPv6,
+    of 32 bits for IPv4 (HMAC-SHA1-96: 24 octets both; -SHA2-256-128: 32 / 28)."""
+    return (AH_FIXED + icvlen + 7) & ~7 if v6 else (AH_FIXED + icvlen + 3) & ~3
+
+
+# RFC 4302 3.3.3.1.1.2: the IPv4 options that are immutable (all others are zeroed)
+IPOPT_IMMUTABLE = frozenset((0, 1, 130, 133, 134, 148, 149))
+
+
+def ah_massage_headers4(pkt: bytearray) -> None:
+    """Zero the mutable fields of the IPv4 header of ``pkt`` (RFC 4302
+    3.3.3.1.1.1 and 3.3.3.1.1.2)."""
+    hl = (pkt[0] & 0x0F) << 2
+    pkt[1] = 0                                  # TOS
+    pkt[6] = pkt[7] = 0                         # flags, fragment offset
+    pkt[8] = 0                                  # TTL
+    pkt[10] = pkt[11] = 0                       # header checksum
+    i = 20
+    while i < hl:
+        typ = pkt[i]
+        if typ == 0:                            # End of Options List: the rest is padding
+            break
+        if typ == 1:                            # No Operation
+            i += 1
+            continue
+        if i + 1 >= hl or pkt[i + 1] < 2 or i + pkt[i + 1] > hl:
+            break                               # ip_dooptions refuses such a header
+        ln = pkt[i + 1]
+        if typ not in IPOPT_IMMUTABLE:
+            pkt[i:i + ln] = bytes(ln)           # "the entire option is zeroed"
+        i += ln
+
+
 def ah_massage_headers(pkt: bytearray, ahoff: int, ahlen: int) -> None:
-    """Zero the mutable fields of the IPv6 packet ``pkt`` in place, up to the
-    AH header at ``ahoff``, and the AH's ICV (RFC 4302 3.3.3.1)."""
+    """Zero the mutable fields of the packet ``pkt`` in place, up to the AH
+    header at ``ahoff``, and the AH's ICV (RFC 4302 3.3.3.1)."""
+    if pkt[0] >> 4 == 4:
+        ah_massage_headers4(pkt)
+        pkt[ahoff + AH_FIXED:ahoff + ahlen] = bytes(ahlen - AH_FIXED)
+        return
     pkt[0] &= 0xF0                              # traffic class (low nibble of byte 0) ...
     pkt[1] = pkt[2] = pkt[3] = 0                # ... and flow label
     pkt[7] = 0                                  # hop limit
@@ -158,7 +200,9 @@ def ah_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
     b = m.buf
     o = m.off
     nxt = b[o + nxtpos]
-    hdr = _ahhdr.pack(nxt, (t.ahlen >> 2) - 2, 0, sav.spi, rp.count) + bytes(t.ahlen - AH_FIXED)
+    v6 = b[o] >> 4 == 6
+    ahlen = ah_hdrlen(t.icvlen, v6)
+    hdr = _ahhdr.pack(nxt, (ahlen >> 2) - 2, 0, sav.spi, rp.count) + bytes(ahlen - AH_FIXED)
     n = len(hdr)
     m.m_prepend(n)
     b = m.buf
@@ -166,10 +210,13 @@ def ah_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
     b[o:o + hlen] = b[o + n:o + n + hlen]
     b[o + hlen:o + hlen + n] = hdr
     b[o + nxtpos] = 51
-    plen = m.m_len - 40
-    b[o + 4], b[o + 5] = plen >> 8, plen & 0xFF
+    if v6:
+        plen = m.m_len - 40
+        b[o + 4], b[o + 5] = plen >> 8, plen & 0xFF
+    else:
+        b[o + 2], b[o + 3] = m.m_len >> 8, m.m_len & 0xFF     # the total length is covered
     pkt = bytearray(b[o:o + m.m_len])
-    ah_massage_headers(pkt, hlen, t.ahlen)
+    ah_massage_headers(pkt, hlen, ahlen)
     alg = sav.alg_auth
 
     def ah_output_cb(crp: Any) -> None:
@@ -193,7 +240,8 @@ def ah_input(k: "Kernel", m: mbuf, sav: Any, off: int,
              done: Callable[[mbuf, int, int], None]) -> None:
     """Verify the AH at ``off``; ``done(m, errno, next header)`` with the AH removed."""
     st = k.ahstat
-    v6 = k.ipsec6.stat
+    from kernel.netipsec.ipsec import ipsec_stat
+    v6 = ipsec_stat(k, m)                       # the family's ipsecstat
     t = ah_init(k, sav)
     if t is None:
         done(m, E.EINVAL, 0)
@@ -206,7 +254,7 @@ def ah_input(k: "Kernel", m: mbuf, sav: Any, off: int,
     o = m.off
     nxt, ln, _res, spi, seq = _ahhdr.unpack_from(b, o + off)
     ahlen = (ln + 2) << 2
-    if ahlen != t.ahlen or m.m_len < off + ahlen:
+    if ahlen != ah_hdrlen(t.icvlen, b[o] >> 4 == 6) or m.m_len < off + ahlen:
         st.ahs_badauthl += 1                    # RFC 4302 2.2: the ICV length of the algorithm
         done(m, E.EINVAL, 0)
         return
@@ -253,4 +301,5 @@ def ah_input(k: "Kernel", m: mbuf, sav: Any, off: int,
     _digest(k, t, pkt, icv, ah_input_cb)
 
 
-__all__ = ["ahstat", "ah_init", "ah_zeroize", "ah_output", "ah_input", "ah_massage_headers"]
+__all__ = ["ahstat", "ah_init", "ah_zeroize", "ah_output", "ah_input", "ah_massage_headers",
+           "ah_massage_headers4", "ah_hdrlen", "IPOPT_IMMUTABLE"]

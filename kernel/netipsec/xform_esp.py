@@ -5,7 +5,8 @@ keys, kept on the SA with its replay window (``sav.tdb``, a :class:`tdb`).
 Algorithms: ESP null (RFC 2410), AES-CBC 128/192/256 (RFC 3602), 3DES-CBC
 (RFC 2451), AES-GCM-16 (RFC 4106: 8-byte explicit IV, the 4-byte salt at the
 end of the key), with HMAC-SHA1-96 (RFC 2404) or HMAC-SHA2-256-128/384-192/
-512-256 (RFC 4868); AES-GMAC (RFC 4543) as a cipher.
+512-256 (RFC 4868); ENCR_NULL_AUTH_AES_GMAC (RFC 4543): no encryption, a GMAC
+digest session over SPI, sequence number, IV and plaintext.
 
 ``esp_output`` builds SPI, sequence number, IV, payload, padding 1, 2, 3 ...
 (RFC 4303 2.4), pad length, next header and room for the ICV, then hands the
@@ -28,9 +29,10 @@ from kernel.opencrypto.crypto import (crypto_dispatch, crypto_freesession, crypt
 from kernel.opencrypto.cryptodev import (
     crypto_use_mbuf,
     CRYPTO_3DES_CBC, CRYPTO_AES_CBC, CRYPTO_AES_NIST_GCM_16, CRYPTO_AES_NIST_GMAC,
-    CRYPTO_F_CBIFSYNC, CRYPTO_NULL_CBC, CRYPTO_OP_DECRYPT, CRYPTO_OP_ENCRYPT, CRYPTO_SHA1_HMAC,
-    CRYPTO_SHA2_256_HMAC, CRYPTO_SHA2_384_HMAC, CRYPTO_SHA2_512_HMAC, CSP_MODE_AEAD,
-    CSP_MODE_CIPHER, CSP_MODE_ETA, crypto_session_params,
+    CRYPTO_F_CBIFSYNC, CRYPTO_NULL_CBC, CRYPTO_OP_COMPUTE_DIGEST, CRYPTO_OP_DECRYPT,
+    CRYPTO_OP_ENCRYPT, CRYPTO_OP_VERIFY_DIGEST, CRYPTO_SHA1_HMAC, CRYPTO_SHA2_256_HMAC,
+    CRYPTO_SHA2_384_HMAC, CRYPTO_SHA2_512_HMAC, CSP_MODE_AEAD, CSP_MODE_CIPHER,
+    CSP_MODE_DIGEST, CSP_MODE_ETA, crypto_session_params,
 )
 from kernel.wire import errno as E
 from kernel.wire.pfkeyv2 import (
@@ -129,7 +131,7 @@ class tdb:
     """What the data path hangs on an SA (``sav.tdb``): the crypto session and
     its sizes, the replay state."""
 
-    __slots__ = ("cses", "ivlen", "blocksize", "icvlen", "aead", "replay", "key")
+    __slots__ = ("cses", "ivlen", "blocksize", "icvlen", "aead", "gmac", "replay", "key")
 
     def __init__(self) -> None:
         self.cses: Any = None
@@ -137,6 +139,7 @@ class tdb:
         self.blocksize = 4
         self.icvlen = 0
         self.aead = False
+        self.gmac = False
         self.replay: Optional[secreplay] = None
         self.key: tuple = ()
 
@@ -158,7 +161,16 @@ def esp_init(k: "Kernel", sav: Any) -> Optional[tdb]:
     t = tdb()
     t.key = key
     t.ivlen, t.blocksize = ivlen, bsize
-    if calg in (CRYPTO_AES_NIST_GCM_16, CRYPTO_AES_NIST_GMAC):
+    if calg == CRYPTO_AES_NIST_GMAC:
+        # RFC 4543 3: ENCR_NULL_AUTH_AES_GMAC encrypts nothing; the 16-octet ICV is
+        # GMAC over SPI, sequence number, IV and the whole plaintext (RFC 4543 5),
+        # a digest session keyed with key + salt (3.2).
+        t.gmac = True
+        t.icvlen = AEAD_ICVLEN
+        csp = crypto_session_params(csp_mode=CSP_MODE_DIGEST, csp_auth_alg=calg,
+                                    csp_auth_key=ekey, csp_ivlen=ivlen,
+                                    csp_auth_mlen=AEAD_ICVLEN)
+    elif calg == CRYPTO_AES_NIST_GCM_16:
         t.aead = True
         t.icvlen = AEAD_ICVLEN
         csp = crypto_session_params(csp_mode=CSP_MODE_AEAD, csp_cipher_alg=calg,
@@ -234,13 +246,15 @@ def esp_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
     # block size (and a 4-byte boundary); padding is 1, 2, 3, ...
     padlen = (-(plen + 2)) % bs
     ivlen = t.ivlen
-    if t.aead:
-        iv = seq.to_bytes(8, "big")       # RFC 4106 3.1: unique per packet; the counter is
+    if t.aead or t.gmac:
+        iv = seq.to_bytes(8, "big")       # RFC 4106 3.1 / RFC 4543 3.1: unique per packet; the counter is
     elif ivlen:
         iv = k.platform.rng.randbytes(ivlen)   # RFC 3602 3: unpredictable
     else:
         iv = b""
-    if m.m_len + ESP_HDRLEN + ivlen + padlen + 2 + t.icvlen > 65535 + 40:
+    # the IPv4 total length, or the IPv6 payload length, must fit 16 bits
+    maxlen = 65535 + (40 if b[o] >> 4 == 6 else 0)
+    if m.m_len + ESP_HDRLEN + ivlen + padlen + 2 + t.icvlen > maxlen:
         st.esps_toobig += 1
         done(m, E.EMSGSIZE)
         return
@@ -257,7 +271,7 @@ def esp_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
     b[o + nxtpos] = 50
     crp = crypto_getreq(t.cses)
     crypto_use_mbuf(crp, m)
-    crp.crp_op = CRYPTO_OP_ENCRYPT
+    crp.crp_op = CRYPTO_OP_COMPUTE_DIGEST if t.gmac else CRYPTO_OP_ENCRYPT
     crp.crp_flags = CRYPTO_F_CBIFSYNC
     if t.aead:
         crp.crp_aad_start, crp.crp_aad_length = hlen, ESP_HDRLEN     # RFC 4106 5: SPI, seq
@@ -297,7 +311,8 @@ def esp_input(k: "Kernel", m: mbuf, sav: Any, off: int,
     """Check and decrypt the ESP packet whose header is at ``off``;
     ``done(m, errno, next header)`` with the ESP header and trailer removed."""
     st = k.espstat
-    v6 = k.ipsec6.stat
+    from kernel.netipsec.ipsec import ipsec_stat
+    v6 = ipsec_stat(k, m)                       # the family's ipsecstat
     t = esp_init(k, sav)
     if t is None:
         done(m, E.EINVAL, 0)
@@ -319,7 +334,7 @@ def esp_input(k: "Kernel", m: mbuf, sav: Any, off: int,
         return
     crp = crypto_getreq(t.cses)
     crypto_use_mbuf(crp, m)
-    crp.crp_op = CRYPTO_OP_DECRYPT
+    crp.crp_op = CRYPTO_OP_VERIFY_DIGEST if t.gmac else CRYPTO_OP_DECRYPT
     crp.crp_flags = CRYPTO_F_CBIFSYNC
     if t.aead:
         crp.crp_aad_start, crp.crp_aad_length = off, ESP_HDRLEN

@@ -108,6 +108,7 @@ IP_ADD_MEMBERSHIP = 12      # ip_mreq; add an IP group membership
 IP_DROP_MEMBERSHIP = 13     # ip_mreq; drop an IP group membership
 IP_PORTRANGE = 19           # int; range to choose for unspec port
 IP_RECVIF = 20              # bool; receive reception if w/dgram
+IP_IPSEC_POLICY = 21        # struct; get/set security policy (KAME)
 IP_ONESBCAST = 23           # bool: send all-ones broadcast
 IP_RECVTTL = 65             # bool; receive IP TTL w/dgram
 IP_MINTTL = 66              # minimum TTL for packet or drop

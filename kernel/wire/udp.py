@@ -16,6 +16,13 @@ from kernel.wire.ip6 import IPPROTO_UDP, Malformed, Truncated
 Buffer = Union[bytes, bytearray, memoryview]
 
 UDP_HDR_LEN = 8
+
+# <netinet/udp.h> socket options (level IPPROTO_UDP) and UDP encapsulation of ESP
+UDP_ENCAP = 1                           # int: UDP_ENCAP_ESPINUDP or 0
+UDP_ENCAP_ESPINUDP_NON_IKE = 1          # draft-ietf-ipsec-nat-t-ike-00/01 (not supported)
+UDP_ENCAP_ESPINUDP = 2                  # RFC 3948 (draft-ietf-ipsec-udp-encaps-02+)
+UDP_ENCAP_ESPINUDP_PORT = 500
+UDP_ENCAP_ESPINUDP_MAXFRAGLEN = 552
 # struct udphdr: uh_sport, uh_dport, uh_ulen, uh_sum
 udphdr = struct.Struct("!HHHH")
 

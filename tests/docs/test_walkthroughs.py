@@ -42,7 +42,7 @@ def test_driver_walkthrough_commands_run(tmp_path):
 
 # Walkthroughs whose ```sh `kamebox run ...` blocks are each followed by a ```text
 # block with exactly what that command prints, and how many such pairs each has.
-TRANSCRIPTS = {"rtadvd.md": 1, "gif.md": 2}
+TRANSCRIPTS = {"rtadvd.md": 1, "gif.md": 2, "ipsec-lab.md": 3}
 
 
 @pytest.mark.parametrize("doc", sorted(TRANSCRIPTS))

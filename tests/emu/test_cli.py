@@ -80,7 +80,7 @@ def test_bad_lab_file(capsys, tmp_path):
 
 def test_unknown_lab_and_missing_file(capsys, tmp_path):
     assert one_line_error(capsys, "nosuchlab") == (
-        'kamebox: no lab "nosuchlab" (labs: demo, gif, pair, routed, slaac, trio; or a lab file)')
+        'kamebox: no lab "nosuchlab" (labs: demo, gif, ipsec, pair, routed, slaac, trio; or a lab file)')
     assert one_line_error(capsys, str(tmp_path / "x.toml")) == f"{tmp_path / 'x.toml'}: No such file or directory"
 
 

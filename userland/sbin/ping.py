@@ -35,7 +35,6 @@ pattern -S src_addr -s packetsize -T ttl -t timeout -W waittime -z tos``;
 """
 from __future__ import annotations
 
-import math
 import struct
 from typing import Any, Optional
 
@@ -56,6 +55,7 @@ from kernel.wire.socket import (AF_INET, SO_DEBUG, SO_DONTROUTE, SO_RCVBUF, SO_S
 from kernel.wire.time import timeval
 from userland import libc
 from userland.libc import stderr, stdout
+from userland.sbin.ping_subr import PingStat, fill_pattern, is_hex, strtod
 
 DEFDATALEN = 56              # default data length
 TIMEVAL_LEN = 8              # sizeof(struct tv32)
@@ -131,40 +131,21 @@ def _ularg(optarg: str, limit: int, fmt: str, least: int = 0) -> int:
     return v
 
 
-def _strtod(s: str) -> Optional[float]:
-    try:
-        v = float(s) if s and s.strip() == s else None
-    except ValueError:
-        return None
-    return v if v is not None and math.isfinite(v) else None
-
-
-class Ping:
-    """The state ping.c keeps in globals."""
+class Ping(PingStat):
+    """The state ping.c keeps in globals (the counters in :class:`PingStat`)."""
 
     def __init__(self) -> None:
+        super().__init__(MAX_DUP_CHK)
         self.options = 0
-        self.npackets = 0
-        self.nreceived = 0
-        self.nrepeats = 0
-        self.ntransmitted = 0
-        self.nmissedmax = 0
         self.nrcvtimeout = 0
         self.interval = 1000         # ms between requests
         self.waittime = MAXWAIT
-        self.timing = False
-        self.tmin = 999999999.0
-        self.tmax = 0.0
-        self.tsum = 0.0
-        self.tsumsq = 0.0
         self.datalen = DEFDATALEN
         self.ident = 0
         self.uid = 0
         self.s = -1
-        self.hostname = ""
         self.whereto = sockaddr_in()
         self.send_len = 0
-        self.rcvd_tbl = bytearray(MAX_DUP_CHK // 8)
         self.outpack = bytearray(IP_MAXPACKET)       # the ICMP message (after the IP header)
         self.outpackhdr = bytearray(IP_HDR_LEN)      # the IP header with -D / -z (IP_HDRINCL)
         self.finish_up = 0
@@ -196,8 +177,7 @@ class Ping:
         """Compose and transmit an ICMP ECHO REQUEST packet."""
         out = self.outpack
         seq = self.ntransmitted & 0xFFFF
-        bit = seq % MAX_DUP_CHK
-        self.rcvd_tbl[bit >> 3] &= ~(1 << (bit & 7)) & 0xFF
+        self.rcvd_clr(seq)
         _echo.pack_into(out, 0, ICMP_ECHO, 0, 0, self.ident, seq)
         if self.timing:
             tv = libc.gettimeofday()
@@ -259,27 +239,10 @@ class Ping:
             triptime = 0.0
             if self.timing:
                 if cc - ICMP_MINLEN >= TIMEVAL_LEN:
-                    sec, usec = _tv32.unpack_from(icp, ICMP_MINLEN)
-                    d_sec = tv.tv_sec - sec
-                    d_usec = tv.tv_usec - usec
-                    if d_usec < 0:
-                        d_sec -= 1
-                        d_usec += 1000000
-                    triptime = d_sec * 1000.0 + d_usec / 1000.0
-                    self.tsum += triptime
-                    self.tsumsq += triptime * triptime
-                    self.tmin = min(self.tmin, triptime)
-                    self.tmax = max(self.tmax, triptime)
+                    triptime = self.rtt(tv, *_tv32.unpack_from(icp, ICMP_MINLEN))
                 else:
                     self.timing = False
-            bit = seq % MAX_DUP_CHK
-            if self.rcvd_tbl[bit >> 3] & (1 << (bit & 7)):
-                self.nrepeats += 1
-                self.nreceived -= 1
-                dupflag = True
-            else:
-                self.rcvd_tbl[bit >> 3] |= 1 << (bit & 7)
-                dupflag = False
+            dupflag = self.rcvd_set(seq)
             if opts & F_QUIET:
                 return
             if opts & F_WAITTIME and triptime > self.waittime:
@@ -348,29 +311,7 @@ class Ping:
         """Print out statistics, and give up."""
         libc.signal(SIGINT, SIG_IGN)
         libc.signal(SIGALRM, SIG_IGN)
-        libc.putchar("\n")
-        libc.fflush(stdout)
-        libc.printf("--- %s ping statistics ---\n", self.hostname)
-        libc.printf("%ld packets transmitted, ", self.ntransmitted)
-        libc.printf("%ld packets received, ", self.nreceived)
-        if self.nrepeats:
-            libc.printf("+%ld duplicates, ", self.nrepeats)
-        if self.ntransmitted:
-            if self.nreceived > self.ntransmitted:
-                libc.printf("-- somebody's printing up packets!")
-            else:
-                libc.printf("%.1f%% packet loss",
-                            (self.ntransmitted - self.nreceived) * 100.0 / self.ntransmitted)
-        if self.nrcvtimeout:
-            libc.printf(", %ld packets out of wait time", self.nrcvtimeout)
-        libc.putchar("\n")
-        if self.nreceived and self.timing:
-            n = self.nreceived + self.nrepeats
-            avg = self.tsum / n
-            vari = self.tsumsq / n - avg * avg
-            libc.printf("round-trip min/avg/max/stddev = %.3f/%.3f/%.3f/%.3f ms\n",
-                        self.tmin, avg, self.tmax, math.sqrt(max(0.0, vari)))
-        libc.fflush(stdout)
+        self.pr_summary(self.nrcvtimeout)
         libc.exit(0 if self.nreceived else 2)
 
 
@@ -441,21 +382,11 @@ def pr_retip(ip: bytes) -> str:
 
 def fill(p: Ping, patp: str) -> None:
     """-p: fill the data with up to 16 bytes of a hex pattern."""
-    if any(c not in "0123456789abcdefABCDEF" for c in patp):
+    if not is_hex(patp):
         libc.errx(EX_USAGE, "patterns must be specified as hex digits")
-    pat = []
-    for i in range(0, min(len(patp), 32), 2):
-        pat.append(int(patp[i:i + 2], 16))
-    base = ICMP_MINLEN + TIMEVAL_LEN
     maxpayload = IP_MAXPACKET - IP_HDR_LEN - ICMP_MINLEN
-    n = len(pat)
-    if n:
-        kk = 0
-        while kk <= maxpayload - (TIMEVAL_LEN + n):
-            p.outpack[base + kk:base + kk + n] = bytes(pat)
-            kk += n
-    if not p.options & F_QUIET:
-        libc.printf("PATTERN: 0x%s\n", "".join("%02x" % c for c in pat))
+    fill_pattern(p.outpack, ICMP_MINLEN + TIMEVAL_LEN, maxpayload - TIMEVAL_LEN, patp,
+                 bool(p.options & F_QUIET))
 
 
 def _resolve(name: str) -> tuple[bytes, str]:
@@ -511,7 +442,7 @@ def main(argv: list[str]) -> int:
             ifaddr = a
             p.options |= F_MIF
         elif ch == "i":
-            t = _strtod(optarg)
+            t = strtod(optarg)
             if t is None or t * 1000.0 > 0x7FFFFFFF:
                 libc.errx(EX_USAGE, "invalid timing interval: `%s'", optarg)
             p.options |= F_INTERVAL
@@ -562,7 +493,7 @@ def main(argv: list[str]) -> int:
         elif ch == "v":
             p.options |= F_VERBOSE
         elif ch == "W":
-            t = _strtod(optarg)
+            t = strtod(optarg)
             if t is None or t > 0x7FFFFFFF:
                 libc.errx(EX_USAGE, "invalid timing interval: `%s'", optarg)
             p.options |= F_WAITTIME

@@ -29,12 +29,13 @@ ping6 with SIGINT (status 130 in a shell), SIGINFO prints them and goes on.
 
 Options: ``-c count -i wait -s packetsize -h hoplimit -I interface -S
 sourceaddr -g gateway -l preload -p pattern -b bufsiz -D -d -f -H -m -n -o
--q -r -R -v``; the node information queries (``-a -N -t -w -W``) are not
+-q -r -R -v``, and KAME's ``-P policy`` (``-P "out ipsec esp/transport//require"``,
+once per direction: the socket's IPV6_IPSEC_POLICY, made by ipsec_set_policy(3));
+the node information queries (``-a -N -t -w -W``) are not
 supported.
 """
 from __future__ import annotations
 
-import math
 import struct
 from typing import Any, Optional
 
@@ -48,8 +49,9 @@ from kernel.wire.icmp6 import (
 from kernel.wire.in6 import IN6_IS_ADDR_MULTICAST, sockaddr_in6
 from kernel.wire.in6_sockopt import (
     IPPROTO_IPV6, IPV6_DONTFRAG, IPV6_HOPLIMIT, IPV6_MULTICAST_HOPS, IPV6_NEXTHOP,
-    IPV6_PATHMTU, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPATHMTU, IPV6_RECVPKTINFO,
-    IPV6_UNICAST_HOPS, IPV6_USE_MIN_MTU, cmsg_int, cmsg_int_value, in6_pktinfo, ip6_mtuinfo,
+    IPV6_IPSEC_POLICY, IPV6_PATHMTU, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPATHMTU,
+    IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, IPV6_USE_MIN_MTU, cmsg_int, cmsg_int_value,
+    in6_pktinfo, ip6_mtuinfo,
 )
 from kernel.wire.ip6 import IPPROTO_ICMPV6
 from kernel.wire.poll import POLLIN, pollfd
@@ -60,7 +62,9 @@ from kernel.wire.socket import (
 )
 from kernel.wire.time import ITIMER_REAL, itimerval, timeval
 from userland import libc
+from userland.libipsec import IPsecError, ipsec_get_policylen, ipsec_set_policy
 from userland.libc import stderr, stdout
+from userland.sbin.ping_subr import PingStat, fill_pattern, is_hex, strtod
 
 MAXPACKETLEN = 131072
 IP6LEN = 40
@@ -89,11 +93,12 @@ F_ONCE = 0x200000
 F_AUDIBLE = 0x400000
 F_MISSED = 0x800000
 F_DONTFRAG = 0x1000000
+F_POLICY = 0x4000000
 
 _tv32 = struct.Struct("!II")
 _echo = struct.Struct("!BBHHH")
 
-OPTSTRING = "a:b:c:DdfHg:h:I:i:l:mnNop:qrRS:s:tvwW"
+OPTSTRING = "a:b:c:DdfHg:h:I:i:l:mnNoP:p:qrRS:s:tvwW"
 
 
 def usage() -> None:
@@ -101,8 +106,23 @@ def usage() -> None:
                  "usage: ping6 [-DdfHmnNoqrRtvwW] [-a addrtype] [-b bufsiz] [-c count] "
                  "[-g gateway]\n"
                  "             [-h hoplimit] [-I interface] [-i wait] [-l preload]\n"
-                 "             [-p pattern] [-S sourceaddr] [-s packetsize] [hops ...] host\n")
+                 "             [-p pattern] [-P policy] [-S sourceaddr] [-s packetsize]\n"
+                 "             [hops ...] host\n")
     libc.exit(1)
+
+
+def setpolicy(s: int, policy: Optional[str]) -> None:
+    """KAME ping6's setpolicy: the socket's IPsec policy for one direction."""
+    if policy is None:
+        return
+    try:
+        buf = ipsec_set_policy(policy)
+    except IPsecError as e:
+        libc.errx(1, "%s", str(e))
+    try:
+        libc.setsockopt(s, IPPROTO_IPV6, IPV6_IPSEC_POLICY, buf[:ipsec_get_policylen(buf)])
+    except OSError:
+        libc.warnx("Unable to set IPsec policy")
 
 
 def _strtol(s: str) -> Optional[int]:
@@ -113,40 +133,25 @@ def _strtol(s: str) -> Optional[int]:
         return None
 
 
-def _strtod(s: str) -> Optional[float]:
-    try:
-        v = float(s) if s.strip() == s and s else None
-    except ValueError:
-        return None
-    return v if v is None or math.isfinite(v) else None
+class Ping6(PingStat):
+    """The state ping6.c keeps in globals (the counters in :class:`PingStat`)."""
 
-
-class Ping6:
-    """The state ping6.c keeps in globals."""
+    PROG = "ping6"
+    DUPLICATING = "-- somebody's duplicating packets!"
+    STDDEV = "std-dev"
 
     def __init__(self) -> None:
+        super().__init__(MAX_DUP_CHK)
         self.options = 0
-        self.npackets = 0          # max packets to transmit
-        self.nreceived = 0         # packets we got back
-        self.nrepeats = 0          # duplicates
-        self.ntransmitted = 0      # sequence number for outbound packets = #sent
-        self.nmissedmax = 0
         self.interval = (1, 0)     # seconds, microseconds between packets
-        self.timing = False
-        self.tmin = 999999999.0
-        self.tmax = 0.0
-        self.tsum = 0.0
-        self.tsumsq = 0.0
         self.datalen = DEFDATALEN
         self.hoplimit = -1
         self.preload = 0
         self.sockbufsize = 0
         self.ident = 0
-        self.hostname = ""
         self.s = -1
         self.dst = sockaddr_in6()
         self.src = sockaddr_in6()
-        self.rcvd_tbl = bytearray(MAX_DUP_CHK // 8)
         self.outpack = bytearray(MAXPACKETLEN)
         self.control: list[tuple[int, int, bytes]] = []   # smsghdr's msg_control
         self.pktinfo: Optional[in6_pktinfo] = None
@@ -194,8 +199,7 @@ class Ping6:
         out = self.outpack
         seq = self.ntransmitted & 0xFFFF
         self.ntransmitted += 1
-        bit = (self.ntransmitted - 1) % MAX_DUP_CHK
-        self.rcvd_tbl[bit >> 3] &= ~(1 << (bit & 7)) & 0xFF
+        self.rcvd_clr(self.ntransmitted - 1)
         _echo.pack_into(out, 0, ICMP6_ECHO_REQUEST, 0, 0, self.ident, seq)
         if self.timing:
             tv = libc.gettimeofday()
@@ -281,27 +285,8 @@ class Ping6:
             self.nreceived += 1
             triptime = 0.0
             if self.timing and cc >= ICMP6ECHOLEN + ICMP6ECHOTMLEN:
-                sec, usec = _tv32.unpack_from(buf, ICMP6ECHOLEN)
-                d_sec = tv.tv_sec - sec
-                d_usec = tv.tv_usec - usec
-                if d_usec < 0:
-                    d_sec -= 1
-                    d_usec += 1000000
-                triptime = d_sec * 1000.0 + d_usec / 1000.0
-                self.tsum += triptime
-                self.tsumsq += triptime * triptime
-                if triptime < self.tmin:
-                    self.tmin = triptime
-                if triptime > self.tmax:
-                    self.tmax = triptime
-            bit = seq % MAX_DUP_CHK
-            if self.rcvd_tbl[bit >> 3] & (1 << (bit & 7)):
-                self.nrepeats += 1
-                self.nreceived -= 1
-                dupflag = True
-            else:
-                self.rcvd_tbl[bit >> 3] |= 1 << (bit & 7)
-                dupflag = False
+                triptime = self.rtt(tv, *_tv32.unpack_from(buf, ICMP6ECHOLEN))
+            dupflag = self.rcvd_set(seq)
             if opts & F_QUIET:
                 return
             if opts & F_FLOOD:
@@ -339,25 +324,7 @@ class Ping6:
     # -- the end -----------------------------------------------------------------------------
     def summary(self) -> None:
         """Print out statistics."""
-        libc.printf("\n--- %s ping6 statistics ---\n", self.hostname)
-        libc.printf("%ld packets transmitted, ", self.ntransmitted)
-        libc.printf("%ld packets received, ", self.nreceived)
-        if self.nrepeats:
-            libc.printf("+%ld duplicates, ", self.nrepeats)
-        if self.ntransmitted:
-            if self.nreceived > self.ntransmitted:
-                libc.printf("-- somebody's duplicating packets!")
-            else:
-                libc.printf("%.1f%% packet loss",
-                            (self.ntransmitted - self.nreceived) * 100.0 / self.ntransmitted)
-        libc.printf("\n")
-        if self.nreceived and self.timing:
-            num = self.nreceived + self.nrepeats
-            avg = self.tsum / num
-            dev = math.sqrt(max(0.0, self.tsumsq / num - avg * avg))
-            libc.printf("round-trip min/avg/max/std-dev = %.3f/%.3f/%.3f/%.3f ms\n",
-                        self.tmin, avg, self.tmax, dev)
-        libc.fflush(stdout)
+        self.pr_summary()
 
 
 def pr_icmph(icp: bytes) -> str:
@@ -387,17 +354,10 @@ def pr_icmph(icp: bytes) -> str:
 
 def fill(p: Ping6, patp: str) -> None:
     """-p: fill the data with up to 16 bytes of a hex pattern."""
-    if not patp or any(c not in "0123456789abcdefABCDEF" for c in patp):
+    if not patp or not is_hex(patp):
         libc.errx(1, "patterns must be specified as hex digits")
-    pat = [int(patp[i:i + 2], 16) for i in range(0, min(len(patp), 32), 2)]
-    base = ICMP6ECHOLEN + ICMP6ECHOTMLEN
-    n = len(pat)
-    kk = 0
-    while kk <= MAXDATALEN - (8 + ICMP6ECHOTMLEN + n):
-        p.outpack[base + kk:base + kk + n] = bytes(pat)
-        kk += n
-    if not p.options & F_QUIET:
-        libc.printf("PATTERN: 0x%s\n", "".join("%02x" % b for b in pat))
+    fill_pattern(p.outpack, ICMP6ECHOLEN + ICMP6ECHOTMLEN, MAXDATALEN - 8 - ICMP6ECHOTMLEN,
+                 patp, bool(p.options & F_QUIET))
 
 
 def main(argv: list[str]) -> int:
@@ -407,6 +367,8 @@ def main(argv: list[str]) -> int:
     usepktinfo = False
     mflag = 0
     pattern: Optional[str] = None
+    policy_in: Optional[str] = None
+    policy_out: Optional[str] = None
     opts, args = libc.getopt(argv, OPTSTRING)
     for ch, optarg in opts:
         if ch == "b":
@@ -444,7 +406,7 @@ def main(argv: list[str]) -> int:
             p.options |= F_INTERFACE
             usepktinfo = True
         elif ch == "i":
-            intval = _strtod(optarg or "")
+            intval = strtod(optarg or "")
             if intval is None:
                 libc.errx(1, "illegal timing interval %s", optarg)
             if intval < 1 and libc.getuid():
@@ -472,6 +434,15 @@ def main(argv: list[str]) -> int:
         elif ch == "p":
             p.options |= F_PINGFILLED
             pattern = optarg
+        elif ch == "P":
+            # KAME: "-P policy", once for each direction (ipsec_set_policy(3))
+            p.options |= F_POLICY
+            if (optarg or "").startswith("in"):
+                policy_in = optarg
+            elif (optarg or "").startswith("out"):
+                policy_out = optarg
+            else:
+                libc.errx(1, "invalid security policy")
         elif ch == "q":
             p.options |= F_QUIET
         elif ch == "r":
@@ -519,6 +490,9 @@ def main(argv: list[str]) -> int:
         p.s = s = libc.socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)
     except OSError:
         libc.err(1, "socket")
+    if p.options & F_POLICY:
+        setpolicy(s, policy_in)
+        setpolicy(s, policy_out)
     if p.options & F_SRCADDR:
         try:
             libc.bind(s, p.src)

@@ -746,9 +746,9 @@ def _scope_line(i: int, v: int) -> str:
 # -- IPsec statistics (ipsec.c: ipsec_stats, esp_stats, ah_stats) ------------------------------
 # SADB algorithm numbers -> the names FreeBSD's ipsec.c prints in the histograms
 _ESP_ALGNAMES = {2: "des-cbc", 3: "3des-cbc", 11: "null", 12: "aes-cbc", 20: "aes-gcm-16",
-                 21: "aes-gmac"}
+                 23: "aes-gmac"}
 _AH_ALGNAMES = {2: "hmac-md5", 3: "hmac-sha1", 5: "hmac-sha2-256", 6: "hmac-sha2-384",
-                7: "hmac-sha2-512", 9: "null"}
+                7: "hmac-sha2-512", 9: "aes-xcbc-mac", 11: "aes-gmac", 251: "null"}
 
 
 def _alg_line(names: dict[int, str]) -> Callable[[int, int], str]:
@@ -854,6 +854,63 @@ def ah_stats(ns: "Netstat", name: str) -> None:
     sp.done()
 
 
+# -- PF_KEY statistics (usr.bin/netstat/pfkey.c: pfkey_stats) ----------------------------------
+PFKEY_MSGTYPENAMES = [
+    "reserved", "getspi", "update", "add", "delete", "get", "acquire", "register", "expire",
+    "flush", "dump", "x_promisc", "x_pchange", "x_spdupdate", "x_spdadd", "x_spddelete",
+    "x_spdget", "x_spdacquire", "x_spddump", "x_spdflush", "x_spdsetidx", "x_spdexpire",
+    "x_spddelete2"]
+KEY_SENDUP_ONE, KEY_SENDUP_ALL, KEY_SENDUP_REGISTERED = 0, 1, 2
+PF_KEY = 27
+
+
+def pfkey_msgtype_names(x: int) -> str:
+    return PFKEY_MSGTYPENAMES[x] if x < len(PFKEY_MSGTYPENAMES) else "#%d" % x
+
+
+def pfkey_stats(ns: "Netstat", name: str) -> None:
+    """pfkey.c pfkey_stats: ``struct pfkeystat`` (net.key.stats) — what
+    processes sent to the kernel, by message type and by error, and what the
+    kernel sent up to the PF_KEY sockets."""
+    sp = ns.stats(name, "net.key.stats")
+    if sp is None:
+        return
+    p = sp.p
+
+    def line(i: int, v: int) -> str:
+        return "\t\t%s: %d\n" % (pfkey_msgtype_names(i), v)
+
+    # userland -> kernel
+    p("out_total", "\t%d request%s sent from userland\n")
+    p("out_bytes", "\t%d byte%s sent from userland\n")
+    sp.hist("out_msgtype", "\thistogram by message type:\n", line)
+    p("out_invlen", "\t%d message%s with invalid length field\n")
+    p("out_invver", "\t%d message%s with invalid version field\n")
+    p("out_invmsgtype", "\t%d message%s with invalid message type field\n")
+    p("out_tooshort", "\t%d message%s too short\n")
+    p("out_nomem", "\t%d message%s with memory allocation failure\n")
+    p("out_dupext", "\t%d message%s with duplicate extension\n")
+    p("out_invexttype", "\t%d message%s with invalid extension type\n")
+    p("out_invsatype", "\t%d message%s with invalid sa type\n")
+    p("out_invaddr", "\t%d message%s with invalid address extension\n")
+    # kernel -> userland
+    p("in_total", "\t%d request%s sent to userland\n")
+    p("in_bytes", "\t%d byte%s sent to userland\n")
+    sp.hist("in_msgtype", "\thistogram by message type:\n", line)
+    target = sp.st.get("in_msgtarget") or [0, 0, 0]
+    for i, m in ((KEY_SENDUP_ONE, "\t%d message%s toward single socket\n"),
+                 (KEY_SENDUP_ALL, "\t%d message%s toward all sockets\n"),
+                 (KEY_SENDUP_REGISTERED, "\t%d message%s toward registered sockets\n")):
+        v = target[i] if i < len(target) else 0
+        if v or sp.all:
+            sp.out.append(m % (v, plural(v)))
+    p("in_nomem", "\t%d message%s with memory allocation failure\n")
+    sp.done()
+
+
+Netstat.pfkey_stats = pfkey_stats            # type: ignore[attr-defined]
+# pfkeyprotox (FreeBSD's main.c)
+PFKEY_PROTOX = [("pfkey", -1, "pfkey_stats")]
 Netstat.ipsec6_stats = ipsec6_stats          # type: ignore[attr-defined]
 Netstat.ipsec_stats = ipsec4_stats           # type: ignore[attr-defined]
 Netstat.esp_stats = esp_stats                # type: ignore[attr-defined]
@@ -871,7 +928,7 @@ INET6_PROTOX = [("udp", 17, "udp_stats"), ("ip6", 255, "ip6_stats"),
 KNOWN = {name for name, _p, _s in INET_PROTOX + INET6_PROTOX} | {"tcp", "sctp", "ipsec6",
                                                                    "ipsec", "carp", "pfsync",
                                                                    "divert", "arp", "ipcomp",
-                                                                   "esp", "ah", "pim"}
+                                                                   "esp", "ah", "pim", "pfkey"}
 
 
 def _atoi(s: str) -> int:
@@ -925,8 +982,8 @@ def main(argv: list[str]) -> int:
             if (a or "") not in ("0",):
                 libc.errx(1, "%s: invalid fib", a)
         elif o == "f":
-            fam = {"inet": AF_INET, "inet6": AF_INET6, "unix": AF_UNIX, "link": AF_LINK}.get(
-                a or "")
+            fam = {"inet": AF_INET, "inet6": AF_INET6, "unix": AF_UNIX, "link": AF_LINK,
+                   "pfkey": PF_KEY}.get(a or "")
             if fam is None:
                 libc.errx(1, "%s: unknown address family", a)
                 return 1
@@ -992,8 +1049,11 @@ def main(argv: list[str]) -> int:
         table += INET_PROTOX
     if ns.af in (AF_INET6, AF_UNSPEC):
         table += [t for t in INET6_PROTOX if not (t[0] == "udp" and ns.af == AF_UNSPEC)]
+    if ns.af in (PF_KEY, AF_UNSPEC) and ns.sflag:
+        table += PFKEY_PROTOX                       # FreeBSD: "#ifdef IPSEC ... pfkeyprotox"
     if ns.proto is not None:
-        table = [t for t in INET_PROTOX + INET6_PROTOX + IPSEC_PROTOX if t[0] == ns.proto][:1] or \
+        table = [t for t in INET_PROTOX + INET6_PROTOX + IPSEC_PROTOX + PFKEY_PROTOX
+                 if t[0] == ns.proto][:1] or \
             [(ns.proto, -1, None)]
     first = [True]
     for name, proto, stats in table:

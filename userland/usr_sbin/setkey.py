@@ -8,7 +8,7 @@ with ports), ``-F`` / ``-FP`` flush them, ``-x`` watches every PF_KEY message
 sends and gets, ``-n`` only parses.  The commands (each ends with ``;``; a
 ``#`` starts a comment)::
 
-    add [-46n] src dst protocol spi [extensions] algorithm... ;
+    add [-46n] src[port] dst[port] protocol spi [extensions] algorithm... ;
     get [-46n] src dst protocol spi ;
     delete [-46n] src dst protocol spi ;
     deleteall [-46n] src dst protocol ;
@@ -20,7 +20,9 @@ sends and gets, ``-n`` only parses.  The commands (each ends with ``;``; a
     spdflush ;
     spddump ;
 
-protocol: esp, esp-old, ah, ah-old, ipcomp, tcp; extensions: ``-m mode``,
+protocol: esp, esp-old, ah, ah-old, ipcomp, tcp, and for ``add`` esp-udp
+(ESP in UDP, RFC 3948: the NAT-T ports are the addresses' ``[port]``,
+``add 192.0.2.1[4500] 198.51.100.7[4500] esp-udp 0x1000 -E ...``); extensions: ``-m mode``,
 ``-r size``, ``-u id``, ``-f pad-option``, ``-lh``/``-ls`` seconds,
 ``-bh``/``-bs`` bytes; algorithms ``-E ealgo key``, ``-A aalgo key``,
 ``-C calgo [-R]`` with a key ``"text"`` or ``0x`` hex; ranges
@@ -52,9 +54,11 @@ from kernel.wire.pfkeyv2 import (
     SADB_X_EXT_CYCSEQ, SADB_X_EXT_OLD, SADB_X_EXT_PRAND, SADB_X_EXT_PSEQ, SADB_X_EXT_PZERO,
     SADB_X_EXT_RAWCPI, SADB_X_PROMISC, SADB_X_SATYPE_IPCOMP, SADB_X_SATYPE_TCPSIGNATURE,
     SADB_X_SPDADD, SADB_X_SPDDELETE, SADB_X_SPDDUMP, SADB_X_SPDFLUSH, SADB_X_SPDGET,
-    SADB_X_SPDUPDATE, msg_build, msg_header, msg_parse, sa_plen, sadb_address_build,
-    sadb_key_build, sadb_lifetime_build, sadb_sa_build, sadb_x_sa2_build,
+    SADB_X_EXT_NAT_T_DPORT, SADB_X_EXT_NAT_T_SPORT, SADB_X_SPDUPDATE, msg_build, msg_header,
+    msg_parse, sa_plen, sadb_address_build, sadb_key_build, sadb_lifetime_build, sadb_sa_build,
+    sadb_x_nat_t_port_build, sadb_x_nat_t_type_build, sadb_x_sa2_build,
 )
+from kernel.wire.udp import UDP_ENCAP_ESPINUDP
 from userland import libc
 from userland.libc import stderr, stdout
 from userland.libipsec import (AUTH_ALGS, COMP_ALGS, ENC_ALGS, ENC_NOKEY, IPsecError,
@@ -361,11 +365,27 @@ class Setkey:
             self.fail(t, "Invalid key length")
 
     # -- SA commands ------------------------------------------------------------------------------
+    def ipandport(self, family: int, numeric: bool) -> list[Any]:
+        """parse.y's ipandport: ``address[port]`` (the port for NAT-T, RFC 3948)."""
+        t = self.word("an address")
+        m = _RANGE.match(t.text)
+        if m is None or m["plen"] is not None:
+            self.fail(t, "syntax error, expected address[port]")
+        port = 0
+        if m["port"] is not None and m["port"] != "any":
+            port = self.number(Token("word", m["port"], t.line), "a port", 0xFFFF)
+        return [_setport(sa, port) for sa in self.resolve(t, m["addr"], family, numeric)]
+
     def cmd_add(self) -> None:
         fam, num = self.ipaddropts()
-        srcs = self.ipaddr(fam, num)
-        dsts = self.ipaddr(fam, num)
-        satype, flags = self.protocol()
+        srcs = self.ipandport(fam, num)
+        dsts = self.ipandport(fam, num)
+        natt = self.peek().kind == "word" and self.peek().text == "esp-udp"
+        if natt:
+            self.next()                      # ESP in UDP (RFC 3948): ports from the addresses
+            satype, flags = SADB_SATYPE_ESP, 0
+        else:
+            satype, flags = self.protocol()
         spi = self.number(self.word("an SPI"), "an SPI")
         mode, reqid, replay = IPSEC_MODE_ANY, 0, 0
         lt = {"-lh": 0, "-ls": 0, "-bh": 0, "-bs": 0}
@@ -435,7 +455,7 @@ class Setkey:
             exts.append(sadb_lifetime_build(SADB_EXT_LIFETIME_HARD, 0, lt["-bh"], lt["-lh"], 0))
         if lt["-ls"] or lt["-bs"]:
             exts.append(sadb_lifetime_build(SADB_EXT_LIFETIME_SOFT, 0, lt["-bs"], lt["-ls"], 0))
-        self.send_pairs(SADB_ADD, satype, exts, srcs, dsts)
+        self.send_pairs(SADB_ADD, satype, exts, srcs, dsts, natt)
 
     def auth_alg(self, exts: list[bytes]) -> int:
         n = self.word("an authentication algorithm")
@@ -449,14 +469,20 @@ class Setkey:
         return alg
 
     def send_pairs(self, mtype: int, satype: int, exts: list[bytes], srcs: list[Any],
-                   dsts: list[Any]) -> None:
-        """One message for each source and destination of one family."""
+                   dsts: list[Any], natt: bool = False) -> None:
+        """One message for each source and destination of one family; with
+        ``natt`` (esp-udp) the NAT-T type and the addresses' ports."""
         for s in srcs:
             for d in dsts:
                 if type(s) is not type(d):
                     continue
+                nx: list[bytes] = []
+                if natt:
+                    nx = [sadb_x_nat_t_type_build(UDP_ENCAP_ESPINUDP),
+                          sadb_x_nat_t_port_build(SADB_X_EXT_NAT_T_SPORT, _port(s)),
+                          sadb_x_nat_t_port_build(SADB_X_EXT_NAT_T_DPORT, _port(d))]
                 m = msg_build(mtype, exts + [sadb_address_build(SADB_EXT_ADDRESS_SRC, s),
-                                             sadb_address_build(SADB_EXT_ADDRESS_DST, d)],
+                                             sadb_address_build(SADB_EXT_ADDRESS_DST, d)] + nx,
                               sadb_msg_satype=satype, sadb_msg_pid=self.pid)
                 self.sendkeymsg(m)
 
@@ -618,6 +644,10 @@ def _setport(sa: Any, port: int) -> Any:
     if hasattr(sa, "sin6_port"):
         return replace(sa, sin6_port=port)
     return replace(sa, sin_port=port)
+
+
+def _port(sa: Any) -> int:
+    return getattr(sa, "sin6_port", getattr(sa, "sin_port", 0))
 
 
 def _with_ports(out: str, m: Any) -> str:

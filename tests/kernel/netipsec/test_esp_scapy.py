@@ -1,6 +1,7 @@
 """The independent-implementation check: scapy's SecurityAssociation decrypts
 the ESP kamebox sends, and kamebox accepts the ESP scapy builds — AES-CBC +
-HMAC-SHA1-96 and AES-GCM-16 (RFC 4106), transport and tunnel mode."""
+HMAC-SHA1-96, AES-GCM-16 (RFC 4106) and AES-GMAC (RFC 4543), transport and
+tunnel mode."""
 from __future__ import annotations
 
 import pytest
@@ -21,6 +22,10 @@ CASES = {
                                auth_key=AK)),
     "aes-gcm-16": (("aes-gcm-16", "0x" + GK.hex(), "", ""),
                    dict(crypt_algo="AES-GCM", crypt_key=GK, auth_algo="NULL", auth_key=None)),
+    # RFC 4543: ENCR_NULL_AUTH_AES_GMAC, authenticated but not encrypted
+    "aes-gmac": (("aes-gmac", "0x" + GK.hex(), "", ""),
+                 dict(crypt_algo="AES-NULL-GMAC", crypt_key=GK, auth_algo="NULL",
+                      auth_key=None)),
 }
 
 

@@ -2,11 +2,14 @@
 gives the same bytes on the wire as cryptosoft; netstat -s -p ipsec6/esp."""
 from __future__ import annotations
 
+import pytest
+
 from emu.lab import Lab, program_table
 from tests.kernel.netipsec.ipsec_lab import L, R, Wire, esp_script, ok, setkey, stats
 from tests.userland.netlab import MAC_LEFT, MAC_RIGHT, up
 
 GCM = ("aes-gcm-16", "0x" + "44" * 20, "", "")
+GMAC = ("aes-gmac", "0x" + "55" * 20, "", "")
 CBC = ("aes-cbc", "0x" + "22" * 16, "hmac-sha1", "0x" + "11" * 20)
 
 
@@ -24,10 +27,11 @@ def lab_with(crypto, alg):
     return lab
 
 
-def test_rfc4106_esp_on_the_kce_card_gives_the_same_bytes_as_cryptosoft():
+@pytest.mark.parametrize("alg", [GCM, GMAC], ids=["rfc4106_gcm", "rfc4543_gmac"])
+def test_esp_aead_on_the_kce_card_gives_the_same_bytes_as_cryptosoft(alg):
     wires = {}
     for crypto in (None, "kce"):
-        lab = lab_with(crypto, GCM)
+        lab = lab_with(crypto, alg)
         w = Wire(lab)
         assert "3 packets received" in ok(lab, "left", f"ping6 -c 3 {R}")
         wires[crypto] = [f[54:] for f in w.ip6(50)]
