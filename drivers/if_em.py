@@ -21,7 +21,6 @@ MTU) span several descriptors, both ways.
 """
 from __future__ import annotations
 
-import os
 import struct
 from functools import partial
 from typing import Any, Optional
@@ -29,12 +28,13 @@ from typing import Any, Optional
 from kernel.kern.kern_timeout import HZ
 from kernel.kern.subr_bus import BUS_PROBE_DEFAULT, ENXIO, device_t, driver_t
 from kernel.kern.uipc_mbuf import m_devget
-from kernel.net.if_ethersubr import ether_ifattach
-from kernel.net.if_var import if_detach, ifnet
+from drivers.ether_drv import (attach_error, ether_drv_detach, ether_drv_ioctl,
+                               ether_link_down_news, ether_link_up, ether_setup_ifnet,
+                               if_foreach_llmaddr, if_setdrvflags, pci_lookup, ring_tunable)
+from kernel.net.if_var import ifnet
 from kernel.wire import errno
-from kernel.wire.ethernet import ETHER_CRC_LEN, ETHER_HDR_LEN, ETHERMIN, ETHERMTU
+from kernel.wire.ethernet import ETHER_CRC_LEN, ETHER_HDR_LEN, ETHERMTU
 from kernel.wire.net_if import IFF, LinkState
-from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU
 
 # ---------------------------------------------------------------------------
 # Registers and bits (docs/hw/em.md; FreeBSD's e1000_regs.h / e1000_defines.h)
@@ -223,8 +223,6 @@ em_vendor_info_array: list[tuple[int, int, str, int]] = [
      MAX_JUMBO_FRAME_SIZE),
 ]
 
-_IFF_RUNNING = IFF.DRV_RUNNING
-_IFF_OACTIVE = IFF.DRV_OACTIVE
 _TXD_CMD = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS
 _TXD_CMD_MIDDLE = E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS
 
@@ -306,10 +304,7 @@ class em_softc:
 # probe / attach / detach
 # ---------------------------------------------------------------------------
 def em_lookup(pa: Any) -> Optional[tuple[int, int, str, int]]:
-    for ent in em_vendor_info_array:
-        if pa.vendor == ent[0] and pa.device == ent[1]:
-            return ent
-    return None
+    return pci_lookup(em_vendor_info_array, pa)
 
 
 def em_probe(pa: Any) -> int:
@@ -320,8 +315,7 @@ def em_probe(pa: Any) -> int:
 
 
 def _attach_error(dev: device_t, msg: str, err: int = errno.EIO) -> OSError:
-    dev.device_printf(msg)
-    return OSError(err, os.strerror(err))
+    return attach_error(dev, msg, err)
 
 
 def em_attach(dev: device_t) -> em_softc:
@@ -334,14 +328,10 @@ def em_attach(dev: device_t) -> em_softc:
     pa.enable_busmaster()
 
     # Descriptor counts: a ring must be a multiple of 128 bytes (§2 RDLEN/TDLEN).
-    txd = dev.device_get_tunable("txd", em_txd)
-    if (txd * EM_DESC_SIZE) % EM_DBA_ALIGN or not EM_MIN_TXD <= txd <= EM_MAX_TXD:
-        dev.device_printf(f"Using {EM_DEFAULT_TXD} TX descriptors instead of {txd}!")
-        txd = EM_DEFAULT_TXD
-    rxd = dev.device_get_tunable("rxd", em_rxd)
-    if (rxd * EM_DESC_SIZE) % EM_DBA_ALIGN or not EM_MIN_RXD <= rxd <= EM_MAX_RXD:
-        dev.device_printf(f"Using {EM_DEFAULT_RXD} RX descriptors instead of {rxd}!")
-        rxd = EM_DEFAULT_RXD
+    txd = ring_tunable(dev, "txd", em_txd, EM_DEFAULT_TXD, lambda n: (
+        (n * EM_DESC_SIZE) % EM_DBA_ALIGN == 0 and EM_MIN_TXD <= n <= EM_MAX_TXD))
+    rxd = ring_tunable(dev, "rxd", em_rxd, EM_DEFAULT_RXD, lambda n: (
+        (n * EM_DESC_SIZE) % EM_DBA_ALIGN == 0 and EM_MIN_RXD <= n <= EM_MAX_RXD))
     sc.num_tx_desc = txd
     sc.num_rx_desc = rxd
     sc.itr = dev.device_get_tunable("itr", em_itr) & 0xFFFF
@@ -373,15 +363,7 @@ def em_attach(dev: device_t) -> em_softc:
     except Exception:  # noqa: BLE001 - the bus_dma allocator has no room
         raise _attach_error(dev, "Unable to allocate descriptor memory", errno.ENOMEM) from None
 
-    # em_setup_interface
-    ifp = ifnet(dev.kernel, dev.driver.name, dev.unit, sc)
-    ifp.if_init = em_init
-    ifp.if_start = em_start
-    ifp.if_ioctl = em_ioctl
-    ifp.if_baudrate = 1_000_000_000
-    ifp.if_snd.ifq_maxlen = txd - 1
-    sc.ifp = ifp
-    ether_ifattach(ifp, mac)
+    ether_setup_ifnet(dev, sc, em_init, em_start, em_ioctl, txd, mac)   # em_setup_interface
 
     pa.intr_establish(partial(em_intr, sc))
     # Tell the stack what the link is (lem_attach: lem_update_link_status).
@@ -390,12 +372,7 @@ def em_attach(dev: device_t) -> em_softc:
 
 
 def em_detach(dev: device_t) -> None:
-    sc: em_softc = dev.softc
-    if sc is None:
-        return
-    em_stop(sc)
-    sc.detached = True
-    if_detach(sc.ifp)
+    ether_drv_detach(dev, em_stop)
 
 
 # ---------------------------------------------------------------------------
@@ -450,18 +427,6 @@ def em_hash_mc_addr(addr: bytes) -> int:
     return ((addr[4] >> 4) | (addr[5] << 4)) & 0xFFF
 
 
-def _em_set_drv_flags(sc: em_softc, running: bool, oactive: bool) -> None:
-    """Keep ``if_drv_flags`` (here in if_flags) and the softc's copies in step."""
-    sc.running = running
-    sc.oactive = oactive
-    flags = sc.ifp.if_flags & ~int(_IFF_RUNNING | _IFF_OACTIVE)   # keep the high flag bits
-    if running:
-        flags |= _IFF_RUNNING
-    if oactive:
-        flags |= _IFF_OACTIVE
-    sc.ifp.if_flags = int(flags)
-
-
 # ---------------------------------------------------------------------------
 # init / stop
 # ---------------------------------------------------------------------------
@@ -487,7 +452,7 @@ def em_init(sc: em_softc) -> None:
     em_set_multi(sc, write_rctl=False)
     em_initialize_receive_unit(sc)
 
-    _em_set_drv_flags(sc, True, False)
+    if_setdrvflags(sc, True, False)
     sc.if_flags = ifp.if_flags
     sc.timer.callout_reset(HZ, em_local_timer, sc)
     em_enable_intr(sc)
@@ -572,7 +537,7 @@ def em_stop(sc: em_softc) -> None:
     sc.rx_frags = []
     sc.rx_frag_len = 0
     sc.watchdog_timer = 0
-    _em_set_drv_flags(sc, False, False)
+    if_setdrvflags(sc, False, False)
 
 
 # ---------------------------------------------------------------------------
@@ -642,7 +607,7 @@ def em_start(ifp: ifnet) -> None:
         sent += 1
         nbytes += length
     if sc.oactive:
-        _em_set_drv_flags(sc, True, True)
+        if_setdrvflags(sc, True, True)
     if sent:
         sc.next_avail_tx_desc = i
         sc.num_tx_desc_avail = avail
@@ -674,7 +639,7 @@ def em_txeof(sc: em_softc) -> None:
     # Progress: rearm the watchdog, or stop it if the ring is clean.
     sc.watchdog_timer = 0 if avail == n else EM_TX_TIMEOUT
     if sc.oactive and avail >= sc.tx_op_threshold:
-        _em_set_drv_flags(sc, sc.running, False)
+        if_setdrvflags(sc, sc.running, False)
 
 
 # ---------------------------------------------------------------------------
@@ -791,11 +756,8 @@ def em_update_link_status(sc: em_softc) -> None:
             sc.link_active = True
             sc.link_speed = 1000 if (status & E1000_STATUS_SPEED_MASK) == E1000_STATUS_SPEED_1000 else 100
             sc.link_duplex = "Full Duplex" if status & E1000_STATUS_FD else "Half Duplex"
-            ifp.if_baudrate = sc.link_speed * 1_000_000
-            ifp.if_link_state_change(LinkState.UP)
-            if ifp.if_snd.q:
-                em_start(ifp)
-    elif sc.link_active or ifp.if_link_state == LinkState.UNKNOWN:
+            ether_link_up(ifp, sc.link_speed)
+    elif ether_link_down_news(ifp, sc.link_active):
         sc.link_active = False
         sc.link_speed = 0
         sc.link_duplex = ""
@@ -884,36 +846,21 @@ def em_update_stats_counters(sc: em_softc) -> None:
 # ---------------------------------------------------------------------------
 def em_ioctl(ifp: ifnet, command: int, data: Any) -> int:
     sc: em_softc = ifp.if_softc
-    if command == SIOCSIFFLAGS:
-        if ifp.if_flags & IFF.UP:
-            if sc.running:
-                if (ifp.if_flags ^ sc.if_flags) & (IFF.PROMISC | IFF.ALLMULTI):
-                    em_set_promisc(sc)
-            else:
-                em_init(sc)
-        elif sc.running:
-            em_stop(sc)
-        sc.if_flags = ifp.if_flags
-        return 0
-    if command in (SIOCADDMULTI, SIOCDELMULTI):
-        if sc.running:
-            em_disable_intr(sc)
-            em_set_multi(sc)
-            em_enable_intr(sc)
-        return 0
-    if command == SIOCSIFMTU:
-        try:
-            mtu = int(data)
-        except (TypeError, ValueError):
-            return errno.EINVAL
-        if mtu < ETHERMIN or mtu > sc.max_hw_frame_size - ETHER_HDR_LEN - ETHER_CRC_LEN:
-            return errno.EINVAL
-        ifp.if_mtu = mtu
-        sc.max_frame_size = mtu + ETHER_HDR_LEN + ETHER_CRC_LEN
-        if sc.running:
-            em_init(sc)
-        return 0
-    return errno.EINVAL
+    return ether_drv_ioctl(ifp, command, data, init=em_init, stop=em_stop,
+                           rxmode=em_set_promisc, multi=_em_ioctl_multi,
+                           mtu_max=sc.max_hw_frame_size - ETHER_HDR_LEN - ETHER_CRC_LEN,
+                           mtu_set=_em_set_mtu)
+
+
+def _em_ioctl_multi(sc: em_softc) -> None:
+    """SIOCADDMULTI/SIOCDELMULTI: the MTA rewritten with interrupts off."""
+    em_disable_intr(sc)
+    em_set_multi(sc)
+    em_enable_intr(sc)
+
+
+def _em_set_mtu(sc: em_softc, mtu: int) -> None:
+    sc.max_frame_size = mtu + ETHER_HDR_LEN + ETHER_CRC_LEN
 
 
 def em_rctl_filter_bits(sc: em_softc) -> int:
@@ -941,17 +888,11 @@ def em_set_multi(sc: em_softc, write_rctl: bool = True) -> None:
     goes multicast-promiscuous (RCTL.MPE) instead; ether_input filters exactly.
     """
     mta = [0] * E1000_MTA_REGS
-    mcnt = 0
-    for ifma in sc.ifp.if_multiaddrs:
-        addr = ifma.ifma_addr
-        if len(addr) != 6:                   # not a link-layer address
-            continue
-        if mcnt == MAX_NUM_MULTICAST_ADDRESSES:
-            break
+    addrs = if_foreach_llmaddr(sc.ifp, MAX_NUM_MULTICAST_ADDRESSES)
+    for addr in addrs:
         h = em_hash_mc_addr(addr)
         mta[h >> 5] |= 1 << (h & 0x1F)
-        mcnt += 1
-    sc.mcnt = mcnt
+    sc.mcnt = len(addrs)
     write_4 = sc.write_4
     for k, word in enumerate(mta):
         write_4(E1000_MTA + 4 * k, word)

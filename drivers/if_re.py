@@ -26,7 +26,6 @@ IDR0-IDR5 (§3.5), as FreeBSD does for chips with ``RL_FLAG_PAR``.
 """
 from __future__ import annotations
 
-import os
 import struct
 from functools import partial
 from typing import Any, Optional
@@ -34,12 +33,13 @@ from typing import Any, Optional
 from kernel.kern.kern_timeout import HZ
 from kernel.kern.subr_bus import BUS_PROBE_DEFAULT, ENXIO, device_t, driver_t
 from kernel.kern.uipc_mbuf import m_devget
-from kernel.net.if_ethersubr import ether_ifattach
-from kernel.net.if_var import if_detach, ifnet
+from drivers.ether_drv import (attach_error, ether_drv_detach, ether_drv_ioctl,
+                               ether_link_down_news, ether_link_up, ether_setup_ifnet,
+                               if_foreach_llmaddr, if_setdrvflags, pci_lookup, ring_tunable)
+from kernel.net.if_var import ifnet
 from kernel.wire import errno
-from kernel.wire.ethernet import ETHER_CRC_LEN, ETHER_HDR_LEN, ETHERMIN
+from kernel.wire.ethernet import ETHER_CRC_LEN, ETHER_HDR_LEN
 from kernel.wire.net_if import IFF, LinkState
-from kernel.wire.sockio import SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS, SIOCSIFMTU
 
 # ---------------------------------------------------------------------------
 # Registers and bits (docs/hw/re.md; FreeBSD's if_rlreg.h names)
@@ -191,8 +191,6 @@ re_hwrevs: list[tuple[int, str]] = [
     (RL_HWREV_8169_8110SB, "8169SB/8110SB"), (RL_HWREV_8169_8110SC, "8169SC/8110SC"),
 ]
 
-_IFF_RUNNING = IFF.DRV_RUNNING
-_IFF_OACTIVE = IFF.DRV_OACTIVE
 
 
 def ether_crc32_be(buf: bytes) -> int:
@@ -243,7 +241,7 @@ class rl_softc:
         self.tx_len: list[int] = []          # frame length, kept at its EOF slot
         self.rl_head: list[bytes] = []       # fragments of a frame spanning descriptors
         self.rl_watchdog_timer = 0
-        self.rl_if_flags = IFF(0)
+        self.if_flags = IFF(0)               # rl_if_flags: flags at the last SIOCSIFFLAGS
         self.rl_stat_callout = dev.kernel.callout()
         # driver-side copies of if_drv_flags and RL_FLAG_LINK
         self.running = False
@@ -273,10 +271,7 @@ class rl_softc:
 # probe / attach / detach
 # ---------------------------------------------------------------------------
 def re_lookup(pa: Any) -> Optional[tuple[int, int, str]]:
-    for ent in re_devs:
-        if pa.vendor == ent[0] and pa.device == ent[1]:
-            return ent
-    return None
+    return pci_lookup(re_devs, pa)
 
 
 def re_probe(pa: Any) -> int:
@@ -285,8 +280,7 @@ def re_probe(pa: Any) -> int:
 
 
 def _attach_error(dev: device_t, msg: str, err: int = errno.ENXIO) -> OSError:
-    dev.device_printf(msg)
-    return OSError(err, os.strerror(err))
+    return attach_error(dev, msg, err)
 
 
 def re_attach(dev: device_t) -> rl_softc:
@@ -313,14 +307,10 @@ def re_attach(dev: device_t) -> rl_softc:
         raise _attach_error(dev, "Invalid MAC address")
     sc.mac_addr = mac
 
-    txd = dev.device_get_tunable("txd", re_txd)
-    if not RL_MIN_DESC_CNT <= txd <= RL_MAX_DESC_CNT:
-        dev.device_printf(f"Using {RL_8169_TX_DESC_CNT} TX descriptors instead of {txd}!")
-        txd = RL_8169_TX_DESC_CNT
-    rxd = dev.device_get_tunable("rxd", re_rxd)
-    if not RL_MIN_DESC_CNT <= rxd <= RL_MAX_DESC_CNT:
-        dev.device_printf(f"Using {RL_8169_RX_DESC_CNT} RX descriptors instead of {rxd}!")
-        rxd = RL_8169_RX_DESC_CNT
+    def valid(n: int) -> bool:
+        return RL_MIN_DESC_CNT <= n <= RL_MAX_DESC_CNT     # §4.3: at most 1024
+    txd = ring_tunable(dev, "txd", re_txd, RL_8169_TX_DESC_CNT, valid)
+    rxd = ring_tunable(dev, "rxd", re_rxd, RL_8169_RX_DESC_CNT, valid)
     sc.rl_tx_desc_cnt = txd
     sc.rl_rx_desc_cnt = rxd
 
@@ -336,14 +326,7 @@ def re_attach(dev: device_t) -> rl_softc:
         raise _attach_error(dev, "could not allocate DMA memory", errno.ENOMEM) from None
     sc.tx_len = [0] * txd
 
-    ifp = ifnet(dev.kernel, dev.driver.name, dev.unit, sc)
-    ifp.if_init = re_init
-    ifp.if_start = re_start
-    ifp.if_ioctl = re_ioctl
-    ifp.if_baudrate = 1_000_000_000
-    ifp.if_snd.ifq_maxlen = txd - 1
-    sc.ifp = ifp
-    ether_ifattach(ifp, mac)
+    ether_setup_ifnet(dev, sc, re_init, re_start, re_ioctl, txd, mac)
 
     # The tally counters run from power-on (§3.9): a first dump is the baseline.
     re_stats_update(sc)
@@ -354,12 +337,7 @@ def re_attach(dev: device_t) -> rl_softc:
 
 
 def re_detach(dev: device_t) -> None:
-    sc: rl_softc = dev.softc
-    if sc is None:
-        return
-    re_stop(sc)
-    sc.detached = True
-    if_detach(sc.ifp)
+    ether_drv_detach(dev, re_stop)
 
 
 # ---------------------------------------------------------------------------
@@ -373,18 +351,6 @@ def re_reset(sc: rl_softc) -> bool:
             return True
     sc.dev.device_printf("reset never completed!")
     return False
-
-
-def _re_set_drv_flags(sc: rl_softc, running: bool, oactive: bool) -> None:
-    """Keep ``if_drv_flags`` (here in if_flags) and the softc's copies in step."""
-    sc.running = running
-    sc.oactive = oactive
-    flags = sc.ifp.if_flags & ~int(_IFF_RUNNING | _IFF_OACTIVE)
-    if running:
-        flags |= _IFF_RUNNING
-    if oactive:
-        flags |= _IFF_OACTIVE
-    sc.ifp.if_flags = int(flags)
 
 
 def re_rx_list_init(sc: rl_softc) -> None:
@@ -451,8 +417,8 @@ def re_init(sc: rl_softc) -> None:
     # §3.7: the longest frame of this MTU, with a VLAN tag and the CRC.
     write_2(RL_MAXRXPKTLEN, ifp.if_mtu + ETHER_HDR_LEN + ETHER_VLAN_ENCAP_LEN + ETHER_CRC_LEN)
 
-    _re_set_drv_flags(sc, True, False)
-    sc.rl_if_flags = ifp.if_flags
+    if_setdrvflags(sc, True, False)
+    sc.if_flags = ifp.if_flags
     sc.rl_watchdog_timer = 0
     sc.link = False
     re_miibus_statchg(sc)
@@ -464,7 +430,7 @@ def re_stop(sc: rl_softc) -> None:
     sc.rl_watchdog_timer = 0
     sc.rl_stat_callout.callout_stop()
     was_running = sc.running
-    _re_set_drv_flags(sc, False, False)
+    if_setdrvflags(sc, False, False)
     sc.write_1(RL_COMMAND, 0)
     sc.write_2(RL_IMR, 0)
     sc.write_2(RL_ISR, 0xFFFF)
@@ -502,13 +468,13 @@ def re_start(ifp: ifnet) -> None:
         err = re_encap(sc, m)
         if err == errno.ENOBUFS:
             q.appendleft(m)
-            _re_set_drv_flags(sc, True, True)
+            if_setdrvflags(sc, True, True)
             break
         if err == 0:
             queued += 1
     else:
         if q:
-            _re_set_drv_flags(sc, True, True)
+            if_setdrvflags(sc, True, True)
     if queued:
         sc.write_1(RL_GTXSTART, RL_TXSTART_START)        # §3.2: the doorbell
         sc.rl_watchdog_timer = RE_WATCHDOG_TIMEOUT
@@ -594,7 +560,7 @@ def re_txeof(sc: rl_softc) -> None:
     sc.rl_tx_considx = cons
     sc.rl_tx_free += freed
     if sc.oactive:
-        _re_set_drv_flags(sc, sc.running, False)
+        if_setdrvflags(sc, sc.running, False)
     if sc.rl_tx_free == n:
         sc.rl_watchdog_timer = 0
 
@@ -717,11 +683,8 @@ def re_miibus_statchg(sc: rl_softc) -> None:
             sc.link = True
             sc.link_speed = (1000 if gm & RL_GMEDIASTAT_1000MBPS else
                              100 if gm & RL_GMEDIASTAT_100MBPS else 10)
-            ifp.if_baudrate = sc.link_speed * 1_000_000
-            ifp.if_link_state_change(LinkState.UP)
-            if ifp.if_snd.q:
-                re_start(ifp)
-    elif sc.link or ifp.if_link_state == LinkState.UNKNOWN:
+            ether_link_up(ifp, sc.link_speed)
+    elif ether_link_down_news(ifp, sc.link):
         sc.link = False
         sc.link_speed = 0
         sc.rl_watchdog_timer = 0             # no watchdog while the link is down
@@ -804,34 +767,8 @@ def re_stats_update(sc: rl_softc) -> None:
 # ioctl and the receive filter
 # ---------------------------------------------------------------------------
 def re_ioctl(ifp: ifnet, command: int, data: Any) -> int:
-    sc: rl_softc = ifp.if_softc
-    if command == SIOCSIFFLAGS:
-        if ifp.if_flags & IFF.UP:
-            if sc.running:
-                if (ifp.if_flags ^ sc.rl_if_flags) & (IFF.PROMISC | IFF.ALLMULTI):
-                    re_set_rxmode(sc)
-            else:
-                re_init(sc)
-        elif sc.running:
-            re_stop(sc)
-        sc.rl_if_flags = ifp.if_flags
-        return 0
-    if command in (SIOCADDMULTI, SIOCDELMULTI):
-        if sc.running:
-            re_set_rxmode(sc)
-        return 0
-    if command == SIOCSIFMTU:
-        try:
-            mtu = int(data)
-        except (TypeError, ValueError):
-            return errno.EINVAL
-        if mtu < ETHERMIN or mtu > RL_JUMBO_MTU:
-            return errno.EINVAL
-        ifp.if_mtu = mtu
-        if sc.running:
-            re_init(sc)
-        return 0
-    return errno.EINVAL
+    return ether_drv_ioctl(ifp, command, data, init=re_init, stop=re_stop,
+                           rxmode=re_set_rxmode, multi=re_set_rxmode, mtu_max=RL_JUMBO_MTU)
 
 
 def re_set_rxmode(sc: rl_softc) -> None:
@@ -849,10 +786,7 @@ def re_set_rxmode(sc: rl_softc) -> None:
         rxfilt |= RL_RXCFG_RX_MULTI
         hashes = [0xFFFF_FFFF, 0xFFFF_FFFF]
     else:
-        for ifma in ifp.if_multiaddrs:
-            addr = ifma.ifma_addr
-            if len(addr) != 6:                   # not a link-layer address
-                continue
+        for addr in if_foreach_llmaddr(ifp):
             h = ether_crc32_be(addr) >> 26
             hashes[h >> 5] |= 1 << (h & 0x1F)
             mcnt += 1

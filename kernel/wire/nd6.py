@@ -27,9 +27,9 @@ are computed over the RFC 8200 8.1 pseudo-header by :func:`nd6_cksum` when
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional, Union
 
 from kernel.wire.icmp6 import (ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, ND_REDIRECT,
                                ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT)
@@ -255,24 +255,34 @@ def _check_hdr(data: bytes, otype: int, minlen: int) -> int:
     return olen
 
 
+class _BytesOption:
+    """An option whose body is ``_RESERVED`` zero octets and one byte string
+    (the dataclass's only field), padded to 8 octets (RFC 4861 4.6)."""
+
+    TYPE: ClassVar[int] = 0
+    _RESERVED: ClassVar[int] = 0
+
+    def _body(self) -> bytes:
+        return getattr(self, fields(self)[0].name)  # type: ignore[arg-type]
+
+    @classmethod
+    def parse(cls, data: bytes):  # type: ignore[no-untyped-def]
+        olen = _check_hdr(data, cls.TYPE, 8)
+        return cls(bytes(data[2 + cls._RESERVED:olen]))  # type: ignore[call-arg]
+
+    def buffer_len(self) -> int:
+        return nd_opt_len(self._RESERVED + len(self._body()))
+
+    def emit(self) -> bytes:
+        return nd_opt_pack(self.TYPE, bytes(self._RESERVED) + self._body())
+
+
 @dataclass(frozen=True)
-class SourceLinkAddr:
+class SourceLinkAddr(_BytesOption):
     """RFC 4861 4.6.1, type 1."""
 
     lladdr: bytes
     TYPE: ClassVar[int] = ND_OPT.SOURCE_LINKADDR
-
-    @classmethod
-    def parse(cls, data: bytes) -> "SourceLinkAddr":
-        olen = _check_hdr(data, cls.TYPE, 8)
-        body = data[2:olen]
-        return cls(body[:6] if olen == 8 else body)
-
-    def buffer_len(self) -> int:
-        return nd_opt_len(len(self.lladdr))
-
-    def emit(self) -> bytes:
-        return nd_opt_pack(self.TYPE, self.lladdr)
 
 
 @dataclass(frozen=True)
@@ -320,22 +330,12 @@ class PrefixInformation:
 
 
 @dataclass(frozen=True)
-class RedirectedHeader:
+class RedirectedHeader(_BytesOption):
     """RFC 4861 4.6.3, type 4: as much of the redirected packet as fits."""
 
     data: bytes
     TYPE: ClassVar[int] = ND_OPT.REDIRECTED_HEADER
-
-    @classmethod
-    def parse(cls, data: bytes) -> "RedirectedHeader":
-        olen = _check_hdr(data, cls.TYPE, 8)
-        return cls(bytes(data[8:olen]))
-
-    def buffer_len(self) -> int:
-        return nd_opt_len(6 + len(self.data))
-
-    def emit(self) -> bytes:
-        return nd_opt_pack(self.TYPE, bytes(6) + self.data)     # 6 reserved octets
+    _RESERVED: ClassVar[int] = 6                    # 6 reserved octets
 
 
 @dataclass(frozen=True)
@@ -360,22 +360,11 @@ class Mtu:
 
 
 @dataclass(frozen=True)
-class Nonce:
+class Nonce(_BytesOption):
     """RFC 3971 5.3.2, type 14: a random nonce (enhanced DAD, RFC 7527)."""
 
     nonce: bytes
     TYPE: ClassVar[int] = ND_OPT.NONCE
-
-    @classmethod
-    def parse(cls, data: bytes) -> "Nonce":
-        olen = _check_hdr(data, cls.TYPE, 8)
-        return cls(bytes(data[2:olen]))
-
-    def buffer_len(self) -> int:
-        return nd_opt_len(len(self.nonce))
-
-    def emit(self) -> bytes:
-        return nd_opt_pack(self.TYPE, self.nonce)
 
 
 @dataclass(frozen=True)
@@ -534,13 +523,33 @@ def emit_options(options: tuple[NdOption, ...]) -> bytes:
 # -- message values -----------------------------------------------------------------------
 class _NdMessage:
     """Shared parse/emit plumbing: fixed part + options; the checksum is set by
-    ``emit(src, dst)`` (left zero without addresses)."""
+    ``emit(src, dst)`` (left zero without addresses).
+
+    ``_HDR`` is the fixed part (type, code, checksum, then the message's own
+    fields); ``_FIELDS`` names the dataclass field each of those holds
+    (None: reserved, zero on output); ``_MASKS`` keeps only the defined bits."""
 
     TYPE: ClassVar[int] = 0
     MINLEN: ClassVar[int] = 8
+    _HDR: ClassVar[struct.Struct]
+    _FIELDS: ClassVar[tuple[Optional[str], ...]] = ()
+    _MASKS: ClassVar[dict[str, int]] = {}
 
-    def _fixed(self) -> bytes:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @classmethod
+    def parse(cls, data: bytes):  # type: ignore[no-untyped-def]
+        cls._check(data)
+        _, code, _, *fixed = cls._HDR.unpack_from(data)
+        kw = {name: cls._masked(name, v) for name, v in zip(cls._FIELDS, fixed) if name}
+        return cls(**kw, options=parse_options(bytes(data[cls.MINLEN:])), code=code)
+
+    @classmethod
+    def _masked(cls, name: str, value: Any) -> Any:
+        mask = cls._MASKS.get(name)
+        return value if mask is None else value & mask
+
+    def _fixed(self) -> bytes:
+        vals = [self._masked(name, getattr(self, name)) if name else 0 for name in self._FIELDS]
+        return self._HDR.pack(self.TYPE, self.code, 0, *vals)  # type: ignore[attr-defined]
 
     def buffer_len(self) -> int:
         return self.MINLEN + sum(o.buffer_len() for o in self.options)  # type: ignore[attr-defined]
@@ -573,14 +582,8 @@ class RouterSolicit(_NdMessage):
     code: int = 0
     TYPE: ClassVar[int] = ND_ROUTER_SOLICIT
     MINLEN: ClassVar[int] = ND_RS_MINLEN
-
-    @classmethod
-    def parse(cls, data: bytes) -> "RouterSolicit":
-        cls._check(data)
-        return cls(parse_options(bytes(data[cls.MINLEN:])), data[1])
-
-    def _fixed(self) -> bytes:
-        return nd_router_solicit.pack(self.TYPE, self.code, 0, 0)
+    _HDR: ClassVar[struct.Struct] = nd_router_solicit
+    _FIELDS: ClassVar[tuple[Optional[str], ...]] = (None,)
 
 
 @dataclass(frozen=True)
@@ -596,16 +599,9 @@ class RouterAdvert(_NdMessage):
     code: int = 0
     TYPE: ClassVar[int] = ND_ROUTER_ADVERT
     MINLEN: ClassVar[int] = ND_RA_MINLEN
-
-    @classmethod
-    def parse(cls, data: bytes) -> "RouterAdvert":
-        cls._check(data)
-        _, code, _, chl, flags, life, reach, retrans = nd_router_advert.unpack_from(data)
-        return cls(chl, flags, life, reach, retrans, parse_options(bytes(data[cls.MINLEN:])), code)
-
-    def _fixed(self) -> bytes:
-        return nd_router_advert.pack(self.TYPE, self.code, 0, self.cur_hop_limit, self.flags,
-                                     self.router_lifetime, self.reachable_time, self.retrans_timer)
+    _HDR: ClassVar[struct.Struct] = nd_router_advert
+    _FIELDS: ClassVar[tuple[Optional[str], ...]] = (
+        "cur_hop_limit", "flags", "router_lifetime", "reachable_time", "retrans_timer")
 
 
 @dataclass(frozen=True)
@@ -617,15 +613,8 @@ class NeighborSolicit(_NdMessage):
     code: int = 0
     TYPE: ClassVar[int] = ND_NEIGHBOR_SOLICIT
     MINLEN: ClassVar[int] = ND_NS_MINLEN
-
-    @classmethod
-    def parse(cls, data: bytes) -> "NeighborSolicit":
-        cls._check(data)
-        _, code, _, _, target = nd_neighbor_solicit.unpack_from(data)
-        return cls(target, parse_options(bytes(data[cls.MINLEN:])), code)
-
-    def _fixed(self) -> bytes:
-        return nd_neighbor_solicit.pack(self.TYPE, self.code, 0, 0, self.target)
+    _HDR: ClassVar[struct.Struct] = nd_neighbor_solicit
+    _FIELDS: ClassVar[tuple[Optional[str], ...]] = (None, "target")
 
 
 @dataclass(frozen=True)
@@ -638,6 +627,9 @@ class NeighborAdvert(_NdMessage):
     code: int = 0
     TYPE: ClassVar[int] = ND_NEIGHBOR_ADVERT
     MINLEN: ClassVar[int] = ND_NA_MINLEN
+    _HDR: ClassVar[struct.Struct] = nd_neighbor_advert
+    _FIELDS: ClassVar[tuple[Optional[str], ...]] = ("flags", "target")
+    _MASKS: ClassVar[dict[str, int]] = {"flags": 0xE0000000}     # R, S, O; the rest reserved
 
     @property
     def router(self) -> bool:
@@ -651,15 +643,6 @@ class NeighborAdvert(_NdMessage):
     def override(self) -> bool:
         return bool(self.flags & ND_NA_FLAG_OVERRIDE)
 
-    @classmethod
-    def parse(cls, data: bytes) -> "NeighborAdvert":
-        cls._check(data)
-        _, code, _, flags, target = nd_neighbor_advert.unpack_from(data)
-        return cls(target, flags & 0xE0000000, parse_options(bytes(data[cls.MINLEN:])), code)
-
-    def _fixed(self) -> bytes:
-        return nd_neighbor_advert.pack(self.TYPE, self.code, 0, self.flags & 0xE0000000, self.target)
-
 
 @dataclass(frozen=True)
 class Redirect(_NdMessage):
@@ -671,15 +654,8 @@ class Redirect(_NdMessage):
     code: int = 0
     TYPE: ClassVar[int] = ND_REDIRECT
     MINLEN: ClassVar[int] = ND_REDIRECT_MINLEN
-
-    @classmethod
-    def parse(cls, data: bytes) -> "Redirect":
-        cls._check(data)
-        _, code, _, _, target, dst = nd_redirect.unpack_from(data)
-        return cls(target, dst, parse_options(bytes(data[cls.MINLEN:])), code)
-
-    def _fixed(self) -> bytes:
-        return nd_redirect.pack(self.TYPE, self.code, 0, 0, self.target, self.destination)
+    _HDR: ClassVar[struct.Struct] = nd_redirect
+    _FIELDS: ClassVar[tuple[Optional[str], ...]] = (None, "target", "destination")
 
 
 NdMessage = Union[RouterSolicit, RouterAdvert, NeighborSolicit, NeighborAdvert, Redirect]

@@ -1,121 +1,20 @@
-"""A small lab for driver tests: machines with an em, the em(4) driver, a segment.
+"""The lab of tests/drivers/nic_lab.py with em as the default model.
 
-Each :class:`EmHost` is one machine with one device model
-(``emu/devices/em.py``), optionally a :class:`~emu.faults.FaultInjector`
-(built before boot, as it must be), and a kernel booted with ``em_driver``.
-Frames are sent with ``ether_output`` and received by a handler registered
-for the IEEE local experimental ethertype 0x88B5 with ``ether_register``.
+Each host is one machine with one em (``emu/devices/em.py``), optionally a
+:class:`~emu.faults.FaultInjector`, and a kernel booted with the em(4) and
+re(4) drivers; frames go out with ``ether_output`` and come in through a
+handler for the IEEE local experimental ethertype 0x88B5.
 """
 from __future__ import annotations
 
-from typing import Optional
+from tests.drivers.nic_lab import (BROADCAST, ETHERTYPE_TEST, NicHost, NicLab,  # noqa: F401
+                                   payload_of)
 
-from drivers.if_em import em_driver, em_softc
-from emu.devices.em import E1000
-from emu.faults import FaultInjector
-from emu.machine import Machine
-from emu.sched import MS, SEC, Scheduler
-from emu.wire.segment import Segment
-from kernel.kern.init_main import Kernel, KernelConfig
-from kernel.kern.uipc_mbuf import mbuf
-from kernel.net.if_ethersubr import ether_output, ether_register
-from kernel.net.if_var import ifnet
-from kernel.wire.ethernet import ETHER_HDR_LEN, ETHERTYPE
-from kernel.wire.net_if import IFF
-
-ETHERTYPE_TEST = int(ETHERTYPE.LOCAL_EXP1)     # 0x88B5
-BROADCAST = b"\xff" * 6
+EmHost = NicHost
 
 
-class EmHost:
-    """One machine, one em, one kernel."""
-
-    def __init__(self, lab: "EmLab", name: str, mac: bytes, *, connect: bool = True,
-                 inject: bool = False, hints: Optional[dict[str, str]] = None,
-                 device: Optional[E1000] = None, mem_size: int = 16 << 20) -> None:
-        self.lab = lab
-        self.name = name
-        self.mac = mac
-        self.machine = Machine(lab.sched, name, mem_size)
-        self.dev = device if device is not None else E1000(mac, name=f"{name}.em0")
-        self.machine.plug(self.dev)
-        self.faults: Optional[FaultInjector] = (
-            FaultInjector(self.machine, self.dev) if inject else None)
-        self.port = None
-        if connect:
-            self.port = lab.seg.attach(self.dev, name=f"{name}.em0")
-            self.dev.connect(self.port)
-        config = KernelConfig(devices=[em_driver])
-        if hints:
-            config.hints = dict(hints)
-        self.kernel = Kernel(self.machine.platform, config)
-        self.kernel.boot()
-        self.received: list[bytes] = []
-        ether_register(self.kernel, ETHERTYPE_TEST, self._input)
-
-    def _input(self, ifp: ifnet, m: mbuf) -> None:
-        self.received.append(m.tobytes())
-
-    @property
-    def ifp(self) -> ifnet:
-        ifp = self.kernel.ifunit("em0")
-        assert ifp is not None, "em0 did not attach"
-        return ifp
-
-    @property
-    def sc(self) -> em_softc:
-        return self.ifp.if_softc
-
-    def up(self, extra: IFF = IFF(0)) -> None:
-        assert self.ifp.if_setflags(self.ifp.if_flags | IFF.UP | extra) == 0
-
-    def setflags(self, on: IFF = IFF(0), off: IFF = IFF(0)) -> int:
-        return self.ifp.if_setflags((self.ifp.if_flags | on) & ~off)
-
-    def send(self, dst: bytes, payload: bytes, ethertype: int = ETHERTYPE_TEST) -> int:
-        return ether_output(self.ifp, mbuf(payload), dst, ethertype)
-
-    def reg(self, off: int) -> int:
-        """Read a device register the way the hardware shows it (not through the driver)."""
-        return self.dev.mmio_read(off)
-
-    def dmesg(self) -> str:
-        return "".join(self.kernel.msgbuf)
-
-
-class EmLab:
-    """A scheduler, a segment and the hosts on it."""
+class EmLab(NicLab):
+    """A :class:`NicLab` whose hosts have an em unless told otherwise."""
 
     def __init__(self, seed: int = 1, latency_ns: int = 1000, mtu: int = 1500) -> None:
-        self.sched = Scheduler(seed)
-        self.seg = Segment(self.sched, "lan0", latency_ns=latency_ns, mtu=mtu)
-        self.hosts: list[EmHost] = []
-
-    def host(self, name: str, mac: bytes, **kw) -> EmHost:
-        h = EmHost(self, name, mac, **kw)
-        self.hosts.append(h)
-        return h
-
-    def pair(self, **kw) -> tuple[EmHost, EmHost]:
-        a = self.host("a", bytes.fromhex("020000000a01"), **kw)
-        b = self.host("b", bytes.fromhex("020000000b01"), **kw)
-        a.up()
-        b.up()
-        self.run(1 * MS)
-        return a, b
-
-    def run(self, ns: int) -> None:
-        self.sched.run_for(ns)
-
-    def run_s(self, seconds: float) -> None:
-        self.sched.run_for(int(seconds * SEC))
-
-    def panics(self) -> list[str]:
-        return [f"{h.name}: {h.machine.panicked}\n{h.machine.console_text()}"
-                for h in self.hosts if h.machine.panicked is not None]
-
-
-def payload_of(size: int, seed: int = 0) -> bytes:
-    """The payload of a frame of ``size`` bytes (without CRC): a recognisable pattern."""
-    n = size - ETHER_HDR_LEN
-    return bytes(((i * 7 + seed) & 0xFF) for i in range(n))
+        super().__init__(seed, latency_ns, mtu, model="em")

@@ -5,16 +5,16 @@ Each test injects one fault with emu/faults.py between the driver and the
 device model and checks that the driver notices, counts and recovers, and
 that every frame is either delivered or counted as dropped somewhere — the
 same faults as test_if_em_faults.py, on a NIC with OWN-bit rings and no
-head/tail registers (docs/hw/re.md §4.3).
+head/tail registers (docs/hw/re.md §4.3).  The faults em and re recover
+from alike are in test_if_nic_faults.py, run on both.
 """
 from __future__ import annotations
 
 import pytest
 
-from emu.faults import FaultInjector
 from emu.sched import MS
-from kernel.wire import errno
 from kernel.wire.net_if import IFF, LinkState
+from tests.drivers.nic_lab import hosts
 from tests.drivers.re_lab import ReLab, payload_of, relab  # noqa: F401
 
 CHIPCMD, TXPOLL, INTRSTATUS, MPC = 0x37, 0x38, 0x3E, 0x4C     # docs/hw/re.md §2
@@ -22,24 +22,10 @@ CMD_TE, CMD_RE = 1 << 2, 1 << 3
 TOK = 1 << 2
 
 
-def _hosts(lab: ReLab, a_kw: dict | None = None, b_kw: dict | None = None):
-    a = lab.host("a", bytes.fromhex("020000000a01"), inject=True, **(a_kw or {}))
-    b = lab.host("b", bytes.fromhex("020000000b01"), inject=True, **(b_kw or {}))
-    a.up()
-    b.up()
-    lab.run(1 * MS)
-    return a, b
-
-
-def test_injector_must_exist_before_the_kernel_boots(relab: ReLab) -> None:
-    h = relab.host("h", bytes.fromhex("020000000001"))
-    with pytest.raises(RuntimeError, match="before the kernel boots"):
-        FaultInjector(h.machine, h.dev)
-
 
 def test_injector_interposes_on_byte_and_word_writes(relab: ReLab) -> None:
     """re's TxPoll and IntrStatus are 8- and 16-bit registers (§2.1)."""
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     a.faults.drop_writes(TXPOLL, 1)
     a.send(b.mac, payload_of(64))
     assert a.faults.counts["writes_dropped"] == 1
@@ -52,7 +38,7 @@ def test_injector_interposes_on_byte_and_word_writes(relab: ReLab) -> None:
 # ---------------------------------------------------------------------------
 def test_re_lost_interrupt_recovered_by_re_tick(relab: ReLab) -> None:
     """A lost interrupt with no later traffic: re_tick finds the pending ROK."""
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     b.faults.lose_interrupts(1)
     a.send(b.mac, payload_of(64, 0))
     relab.run(100 * MS)
@@ -64,61 +50,13 @@ def test_re_lost_interrupt_recovered_by_re_tick(relab: ReLab) -> None:
     assert b.faults.counts["interrupts_lost"] == 1
 
 
-def test_re_6_2_lost_interrupt_is_redelivered_at_the_next_cause(relab: ReLab) -> None:
-    """Level-triggered line still high after a lost delivery: the next frame re-samples it."""
-    a, b = _hosts(relab)
-    b.faults.lose_interrupts(1)
-    sent = [payload_of(64, i) for i in range(50)]
-    for p in sent:
-        a.send(b.mac, p)
-    relab.run(100 * MS)                                    # long before the 1 Hz tick
-    assert b.received == sent
-    assert b.machine.interrupts_lost == 1
-    assert b.dev.drops["no descriptors"] == 0
-
-
-def test_re_interrupts_lost_for_a_while_no_frame_lost(relab: ReLab) -> None:
-    a, b = _hosts(relab)
-    b.faults.lose_interrupts_for(1500 * MS)
-    sent = []
-    for k in range(20):                                    # 200 frames over 2 s
-        for i in range(10):
-            p = payload_of(100, 10 * k + i)
-            sent.append(p)
-            a.send(b.mac, p)
-        relab.run(100 * MS)
-    relab.run_s(1.5)
-    assert b.received == sent
-    assert b.faults.counts["interrupts_lost"] >= 2
-    assert b.dev.drops == dict.fromkeys(b.dev.drops, 0)
-
-
-def test_re_random_interrupt_loss_no_frame_lost(relab: ReLab) -> None:
-    """Each delivery lost with p = 0.5 (lab RNG): slower, but every frame arrives in order."""
-    a, b = _hosts(relab)
-    a.faults.lose_interrupts_with_probability(0.5)         # TX completions too
-    b.faults.lose_interrupts_with_probability(0.5)
-    sent = []
-    for k in range(20):
-        for i in range(10):
-            p = payload_of(64 + k, i)
-            sent.append(p)
-            assert a.send(b.mac, p) == 0
-        relab.run(50 * MS)
-    relab.run_s(10)
-    assert b.received == sent
-    assert b.faults.counts["interrupts_lost"] > 0 and a.faults.counts["interrupts_lost"] > 0
-    assert b.dev.drops["no descriptors"] == 0
-    assert a.sc.watchdog_events == 0
-
-
 # ---------------------------------------------------------------------------
 # RX ring exhaustion: descriptors handed back late
 # ---------------------------------------------------------------------------
 def test_re_rx_ring_exhaustion_counted_in_mpc_missed_and_ierrors(relab: ReLab) -> None:
     """OWN hand-overs held back: the NIC uses up the 256 it owned, then drops (§5.4);
     sent = received + missed, and every drop is counted in MPC, the tally and RDU."""
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     b.faults.hold_rx_tail(40 * MS)
     nsent = 0
     for _ in range(8):                                     # 400 frames in 40 ms
@@ -143,7 +81,7 @@ def test_re_rx_ring_exhaustion_counted_in_mpc_missed_and_ierrors(relab: ReLab) -
 
 def test_re_line_rate_burst_into_a_small_ring_loses_nothing(relab: ReLab) -> None:
     """No interrupt moderation (§11): each ROK is serviced at once, 32 descriptors suffice."""
-    a, b = _hosts(relab, b_kw={"hints": {"hw.re.rxd": "32"}})
+    a, b = hosts(relab, b_kw={"hints": {"hw.re.rxd": "32"}})
     sent = []
     for _ in range(4):
         for _ in range(200):
@@ -159,7 +97,7 @@ def test_re_line_rate_burst_into_a_small_ring_loses_nothing(relab: ReLab) -> Non
 # DMA faults and corrupted descriptors
 # ---------------------------------------------------------------------------
 def test_re_rx_dma_fault_serr_handled_at_once_traffic_resumes(relab: ReLab) -> None:
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     for i in range(5):
         a.send(b.mac, payload_of(64, i))
     relab.run(1 * MS)
@@ -178,7 +116,7 @@ def test_re_rx_dma_fault_serr_handled_at_once_traffic_resumes(relab: ReLab) -> N
 
 
 def test_re_rx_dma_fault_with_its_serr_interrupt_lost_is_found_by_re_tick(relab: ReLab) -> None:
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     b.faults.lose_interrupts(1)
     b.faults.corrupt_rx_descriptor()
     a.send(b.mac, payload_of(64, 0))
@@ -195,7 +133,7 @@ def test_re_rx_dma_fault_with_its_serr_interrupt_lost_is_found_by_re_tick(relab:
 
 
 def test_re_tx_dma_fault_serr_reinit_discards_the_frame_traffic_resumes(relab: ReLab) -> None:
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     a.send(b.mac, payload_of(64, 0))
     relab.run(1 * MS)
     a.faults.corrupt_next_tx_descriptor()
@@ -213,7 +151,7 @@ def test_re_tx_dma_fault_serr_reinit_discards_the_frame_traffic_resumes(relab: R
 
 
 def test_re_4_1_rx_descriptor_without_buffer_size_is_an_input_error(relab: ReLab) -> None:
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     a.send(b.mac, payload_of(64, 0))
     relab.run(1 * MS)
     b.faults.corrupt_rx_descriptor_length()
@@ -238,45 +176,9 @@ def test_corrupt_rx_descriptor_length_is_for_re_only() -> None:
 # ---------------------------------------------------------------------------
 # link
 # ---------------------------------------------------------------------------
-def test_re_link_flap_reports_down_then_up_and_refuses_frames_while_down(relab: ReLab) -> None:
-    a, b = _hosts(relab)
-    changes: list[LinkState] = []
-    b.ifp.link_state_hooks.append(lambda ifp, st: changes.append(st))
-    b.faults.link_flap(down_ns=100 * MS)
-    relab.run(1 * MS)
-    assert b.ifp.if_link_state == LinkState.DOWN
-    assert "re0: link state changed to DOWN" in b.dmesg()
-    assert b.send(a.mac, payload_of(64)) == errno.ENETDOWN
-    assert b.ifp.if_data.ifi_oerrors == 1
-    a.send(b.mac, payload_of(64))                          # the cable to b is out
-    relab.run(1 * MS)
-    assert relab.seg.drops["link down"] == 1 and b.received == []
-    relab.run(100 * MS)
-    assert changes == [LinkState.DOWN, LinkState.UP]
-    assert b.sc.link_irq == 2
-    b.send(a.mac, payload_of(64, 1))
-    a.send(b.mac, payload_of(64, 2))
-    relab.run(1 * MS)
-    assert a.received == [payload_of(64, 1)] and b.received == [payload_of(64, 2)]
-    assert b.faults.counts["link_flaps"] == 1
-
-
-def test_re_link_change_seen_by_re_tick_when_linkchg_is_lost(relab: ReLab) -> None:
-    a, b = _hosts(relab)
-    b.faults.lose_interrupts(1)
-    b.faults.link_down()
-    relab.run(10 * MS)
-    assert b.ifp.if_link_state == LinkState.UP             # LinkChg interrupt lost
-    relab.run_s(1.0)
-    assert b.ifp.if_link_state == LinkState.DOWN
-    b.faults.link_up()
-    relab.run(1 * MS)
-    assert b.ifp.if_link_state == LinkState.UP
-
-
 def test_re_frames_sent_as_the_link_drops_come_back_with_linkfail(relab: ReLab) -> None:
     """§7.2: the chip hands the descriptor back with TXERRSUM | LINKFAIL: an output error."""
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     a.faults.link_down()                                   # LinkChg not yet serviced:
     assert a.send(b.mac, payload_of(64)) == 0              # the driver still thinks up
     relab.run(1 * MS)
@@ -285,27 +187,12 @@ def test_re_frames_sent_as_the_link_drops_come_back_with_linkfail(relab: ReLab) 
     assert a.ifp.if_link_state == LinkState.DOWN and a.sc.rl_tx_free == a.sc.rl_tx_desc_cnt
 
 
-def test_re_link_down_at_attach_then_cable_plugged(relab: ReLab) -> None:
-    a = relab.host("a", bytes.fromhex("020000000a01"))
-    b = relab.host("b", bytes.fromhex("020000000b01"), connect=False)
-    assert b.ifp.if_link_state == LinkState.DOWN
-    assert "re0: link state changed to DOWN" in b.dmesg()
-    a.up()
-    b.up()
-    b.dev.connect(relab.seg.attach(b.dev, name="b.re0"))
-    relab.run(1 * MS)
-    assert b.ifp.if_link_state == LinkState.UP
-    b.send(a.mac, payload_of(64))
-    relab.run(1 * MS)
-    assert a.received == [payload_of(64)]
-
-
 # ---------------------------------------------------------------------------
 # TX ring full, lost TxPoll, watchdog
 # ---------------------------------------------------------------------------
 def test_re_tx_ring_full_sets_oactive_frames_wait_in_if_snd_then_drain(relab: ReLab) -> None:
     """TxPoll held: 16 descriptors, 2 kept free (re_encap), OACTIVE, the rest in if_snd."""
-    a, b = _hosts(relab, a_kw={"hints": {"hw.re.txd": "16"}})
+    a, b = hosts(relab, a_kw={"hints": {"hw.re.txd": "16"}})
     a.faults.hold_writes(TXPOLL, 10 * MS)
     sent = [payload_of(64, i) for i in range(25)]
     for p in sent:
@@ -321,39 +208,9 @@ def test_re_tx_ring_full_sets_oactive_frames_wait_in_if_snd_then_drain(relab: Re
     assert len(a.ifp.if_snd) == 0 and a.sc.rl_tx_free == 16
 
 
-def test_re_if_snd_overflow_is_counted(relab: ReLab) -> None:
-    a, b = _hosts(relab, a_kw={"hints": {"hw.re.txd": "16"}})
-    a.faults.hold_writes(TXPOLL, 10 * MS)
-    results = [a.send(b.mac, payload_of(64, i)) for i in range(40)]
-    assert results.count(errno.ENOBUFS) == 40 - 14 - 15    # ring 14, if_snd 15
-    assert a.ifp.if_data.ifi_oqdrops == 11
-    relab.run(20 * MS)
-    assert len(b.received) == 29
-
-
-def test_re_tx_watchdog_resets_after_a_lost_txpoll(relab: ReLab) -> None:
-    """A lost TxPoll write: the descriptor stays the chip's, never sent; after 5 s, reinit."""
-    a, b = _hosts(relab)
-    a.faults.drop_writes(TXPOLL, 1)
-    a.send(b.mac, payload_of(64, 0))
-    relab.run_s(4.5)
-    assert a.sc.watchdog_events == 0 and a.sc.rl_watchdog_timer > 0
-    relab.run_s(1.0)
-    assert a.sc.watchdog_events == 1
-    assert "re0: watchdog timeout" in a.dmesg().splitlines()
-    assert a.sc.tx_discarded == 1
-    for i in range(5):
-        a.send(b.mac, payload_of(64, 1 + i))
-    relab.run(1 * MS)
-    assert b.received == [payload_of(64, 1 + i) for i in range(5)]
-    assert a.faults.counts["writes_dropped"] == 1
-    relab.run_s(10)
-    assert a.sc.watchdog_events == 1                       # no false alarm afterwards
-
-
 def test_re_watchdog_recovers_when_only_the_tx_interrupt_was_missed(relab: ReLab) -> None:
     """The frame went out but its TOK never reached the driver: reclaim, no reinit."""
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     a.faults.lose_interrupts(1)
     a.send(b.mac, payload_of(64, 0))
     a.dev.mmio_write_2(INTRSTATUS, 0xFFFF)                 # the cause is gone too
@@ -365,19 +222,9 @@ def test_re_watchdog_recovers_when_only_the_tx_interrupt_was_missed(relab: ReLab
     assert a.ifp.if_data.ifi_opackets == 1
 
 
-def test_re_no_watchdog_while_idle_or_busy(relab: ReLab) -> None:
-    a, b = _hosts(relab)
-    for _ in range(30):
-        for i in range(20):
-            a.send(b.mac, payload_of(64, i))
-        relab.run(500 * MS)
-    assert a.sc.watchdog_events == 0 and a.sc.watchdog_recovered == 0
-    assert len(b.received) == 600
-
-
 def test_re_transmitter_stopped_behind_the_drivers_back_is_restarted(relab: ReLab) -> None:
     """ChipCmd.TE forced to 0: a TxPoll is ignored (§3.1) until re_tick reinitialises."""
-    a, b = _hosts(relab)
+    a, b = hosts(relab)
     a.dev.mmio_write_1(CHIPCMD, CMD_RE)
     a.send(b.mac, payload_of(64, 0))
     relab.run(10 * MS)
