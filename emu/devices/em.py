@@ -20,9 +20,10 @@ never an exception out of the device.  Every dropped frame is counted in
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 from emu.devices.ether import DROP_DMA, EtherDevice, Port, TraceHook, parse_mac
+from emu.devices.regfile import RegisterFile
 from emu.sched import Scheduler
 from emu.devices.em_regs import (
     BAR0_SIZE, BPRC, CTRL, CTRL_LRST, CTRL_RST, CTRL_SLU, EEPROM_CHECKSUM_WORD,
@@ -82,7 +83,7 @@ def eeprom_image(mac: bytes) -> list[int]:
     return words
 
 
-class E1000(EtherDevice):
+class E1000(RegisterFile, EtherDevice):
     """The 82540EM of ``docs/hw/em.md``; attach it to a wire with :meth:`connect`.
 
     Public state besides the registers: ``drops`` (reason -> frames),
@@ -145,30 +146,7 @@ class E1000(EtherDevice):
         self._link = self._link_state()
 
     # -- register access (bus side) ------------------------------------------------
-    def mmio_read(self, off: int) -> int:
-        op = _READ_OPS.get(off)
-        if op is None:
-            return 0                     # §1: unimplemented offsets read 0
-        return op(self, off)
-
-    def mmio_write(self, off: int, value: int) -> None:
-        op = _WRITE_OPS.get(off)
-        if op is None:
-            self.unimpl_writes += 1      # §1: ignored, counted
-            return
-        op(self, off, value & _M32)
-
-    def _r_reg(self, off: int) -> int:
-        return self.regs[off >> 2]
-
-    def _r_zero(self, off: int) -> int:
-        return 0
-
-    def _w_reg(self, off: int, val: int) -> None:
-        self.regs[off >> 2] = val & _WMASK[off]
-
-    def _w_ignore(self, off: int, val: int) -> None:
-        pass
+    # mmio_read / mmio_write and the plain handlers: emu/devices/regfile.py
 
     # §3.1 CTRL: RST resets the device; SLU and LRST move the link.
     def _w_ctrl(self, off: int, val: int) -> None:
@@ -586,9 +564,7 @@ class E1000(EtherDevice):
 
 
 # -- the op tables (QEMU's macreg_readops / macreg_writeops) ------------------------
-_READ_OPS: dict[int, Callable[[E1000, int], int]] = {r.offset: E1000._r_reg for r in REGISTERS}
-_WRITE_OPS: dict[int, Callable[[E1000, int, int], None]] = {
-    r.offset: E1000._w_reg for r in REGISTERS}
+_READ_OPS, _WRITE_OPS = E1000.op_tables(REGISTERS)
 _READ_OPS.update({STATUS: E1000._r_status, ICR: E1000._r_icr, ICS: E1000._r_zero,
                   IMC: E1000._r_zero})
 _WRITE_OPS.update({

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from emu.bus import PciDevice
 from emu.sched import Scheduler
+from emu.devices.regfile import RegisterFile
 from emu.devices.kce_regs import (
     AUTH_CAP, BAR0_SIZE, CAP_SALT, CAPS, CAPS_ALL, CIPHER_CAP, CTL_DONE, CTL_ENC,
     CTL_OPCODE_MASK, CTL_OWN, CTRL, CTRL_EN, CTRL_RST, DESC, DESC_SIZE, ERRADDR_HI,
@@ -192,7 +193,7 @@ def _icv(sa: _SA, nonce: bytes, authdata: bytes) -> bytes:
     return mac.finalize()[:sa.icvlen]
 
 
-class KCE(PciDevice):
+class KCE(RegisterFile, PciDevice):
     """The KCE-1 of ``docs/hw/kce.md``.
 
     Public state besides the registers: ``errors`` (reason -> count),
@@ -243,30 +244,7 @@ class KCE(PciDevice):
         self._irq_level = False
 
     # -- register access ----------------------------------------------------------
-    def mmio_read(self, off: int) -> int:
-        op = _READ_OPS.get(off)
-        if op is None:
-            return 0                     # §1: unimplemented offsets read 0
-        return op(self, off)
-
-    def mmio_write(self, off: int, value: int) -> None:
-        op = _WRITE_OPS.get(off)
-        if op is None:
-            self.unimpl_writes += 1      # §1: ignored, counted
-            return
-        op(self, off, value & _M32)
-
-    def _r_reg(self, off: int) -> int:
-        return self.regs[off >> 2]
-
-    def _r_zero(self, off: int) -> int:
-        return 0
-
-    def _w_reg(self, off: int, val: int) -> None:
-        self.regs[off >> 2] = val & _WMASK[off]
-
-    def _w_ignore(self, off: int, val: int) -> None:
-        pass
+    # mmio_read / mmio_write and the plain handlers: emu/devices/regfile.py
 
     # §3.1 CTRL
     def _w_ctrl(self, off: int, val: int) -> None:
@@ -565,9 +543,7 @@ class KCE(PciDevice):
 
 
 # -- the op tables --------------------------------------------------------------------
-_READ_OPS: dict[int, Callable[[KCE, int], int]] = {r.offset: KCE._r_reg for r in REGISTERS}
-_WRITE_OPS: dict[int, Callable[[KCE, int, int], None]] = {
-    r.offset: KCE._w_reg for r in REGISTERS}
+_READ_OPS, _WRITE_OPS = KCE.op_tables(REGISTERS)
 _READ_OPS.update({STATUS: KCE._r_status, ISET: KCE._r_zero})
 _WRITE_OPS.update({
     CTRL: KCE._w_ctrl, STATUS: KCE._w_ignore, RBASE_LO: KCE._w_ring, RBASE_HI: KCE._w_ring,

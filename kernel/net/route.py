@@ -219,8 +219,7 @@ def rtrequest(k: Any, req: int, dst: bytes, prefixlen: int = 128, gateway: Any =
     else:
         zone = 0
     key = (v >> (128 - prefixlen), zone)
-    tbl = t.rt_tables.get(prefixlen)
-    old = tbl.get(key) if tbl is not None else None
+    old = t.rt_tables.get(prefixlen, {}).get(key)
 
     if req == RTM_ADD:
         if old is not None:
@@ -242,45 +241,57 @@ def rtrequest(k: Any, req: int, dst: bytes, prefixlen: int = 128, gateway: Any =
         rt.rt_flags = flags | RTF_UP | (RTF_HOST if prefixlen == 128 else 0)
         rt.rt_mtu = mtu
         rt.rt_expire = expire
-        if tbl is None:
-            tbl = t.rt_tables[prefixlen] = {}
-            t.rt_plens = sorted(t.rt_tables, reverse=True)
-        tbl[key] = rt
-        t.rt_count += 1
-        rt_changed(t)
+        rt_insert(t, rt)
         if expire:
             _rt_timer_arm(k, expire)
         rt_missmsg(k, RTM_ADD, rt)
         return 0, rt
+    return rt_delete_or_change(k, t, req, old, rt_missmsg, gateway, flags, ifp, ifa, mtu,
+                               expire)
 
+
+def rt_insert(t: Any, rt: rtentry) -> None:
+    """Put a new route (its ``rt_key`` set) into table ``t``, of either family."""
+    tbl = t.rt_tables.get(rt.rt_prefixlen)
+    if tbl is None:
+        tbl = t.rt_tables[rt.rt_prefixlen] = {}
+        t.rt_plens = sorted(t.rt_tables, reverse=True)
+    tbl[rt.rt_key] = rt
+    t.rt_count += 1
+    rt_changed(t)
+
+
+def rt_delete_or_change(k: Any, t: Any, req: int, old: Optional[rtentry],
+                        missmsg: Callable[[Any, int, rtentry], None], gateway: Any,
+                        flags: int, ifp: Any, ifa: Any, mtu: int,
+                        expire: int = 0) -> tuple[int, Optional[rtentry]]:
+    """RTM_DELETE and RTM_CHANGE of ``rtrequest`` on table ``t`` (either family):
+    ESRCH when the route is not there; ``missmsg`` tells the routing socket."""
+    if req not in (RTM_DELETE, RTM_CHANGE):
+        return errno.EOPNOTSUPP, None
+    if old is None:
+        return errno.ESRCH, None
     if req == RTM_DELETE:
-        if old is None:
-            return errno.ESRCH, None
         _rt_remove(t, old)
-        rt_missmsg(k, RTM_DELETE, old)
+        missmsg(k, RTM_DELETE, old)
         return 0, old
-
-    if req == RTM_CHANGE:
-        if old is None:
-            return errno.ESRCH, None
-        if gateway is not None:
-            old.rt_gateway = bytes(gateway) if isinstance(gateway, bytearray) else gateway
-        if ifp is not None:
-            old.rt_ifp = ifp
-        if ifa is not None:
-            old.rt_ifa = ifa
-        if flags:
-            old.rt_flags = flags | RTF_UP | (RTF_HOST if prefixlen == 128 else 0)
-        if mtu:
-            old.rt_mtu = mtu
-        if expire:
-            old.rt_expire = expire
-            _rt_timer_arm(k, expire)
-        rt_changed(t)
-        rt_missmsg(k, RTM_CHANGE, old)
-        return 0, old
-
-    return errno.EOPNOTSUPP, None
+    if gateway is not None:
+        old.rt_gateway = bytes(gateway) if isinstance(gateway, bytearray) else gateway
+    if ifp is not None:
+        old.rt_ifp = ifp
+    if ifa is not None:
+        old.rt_ifa = ifa
+    if flags:
+        host = old.rt_prefixlen == len(old.rt_dst) * 8
+        old.rt_flags = flags | RTF_UP | (RTF_HOST if host else 0)
+    if mtu:
+        old.rt_mtu = mtu
+    if expire:
+        old.rt_expire = expire
+        _rt_timer_arm(k, expire)
+    rt_changed(t)
+    missmsg(k, RTM_CHANGE, old)
+    return 0, old
 
 
 def _rt_remove(t: rtable, rt: rtentry) -> None:

@@ -6,8 +6,8 @@ key); IPv4 has its own here, as BSD keeps one radix head per address family
 shape as route.py — a dict per prefix length keyed by the masked
 destination, probed from the longest prefix in use down, with a cache of
 answers any change clears — and the same ``rtentry`` (route.py's class, with
-a 4-byte ``rt_dst``); route.py's ``_rt_remove``/``rt_changed`` serve both
-tables.
+a 4-byte ``rt_dst``); route.py's ``rt_insert``, ``rt_delete_or_change`` and
+``_rt_remove`` serve both tables.
 
 ``in_rtrequest(k, RTM_ADD | RTM_DELETE | RTM_CHANGE, ...)`` changes the
 table (EEXIST, ESRCH, EINVAL, ENETUNREACH as in BSD) and tells the
@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from kernel.kern.kern_sysctl import CTLTYPE_STRUCT, SYSCTL_PROC
-from kernel.net.route import _rt_remove as _remove, rt_changed as _changed, rtentry
+from kernel.net.route import _rt_remove as _remove, rt_delete_or_change, rt_insert, rtentry
 from kernel.wire import errno
 from kernel.wire.in_ import in_len2mask, inet_ntop4, sockaddr_in
 from kernel.wire.route import (RTAX_DST, RTAX_GATEWAY, RTAX_IFA, RTAX_IFP, RTAX_NETMASK,
@@ -146,8 +146,7 @@ def in_rtrequest(k: Any, req: int, dst: bytes, prefixlen: int = 32, gateway: Any
         return errno.EINVAL, None
     v = int.from_bytes(dst, "big") & ((_ALL << (32 - prefixlen)) & _ALL)
     key = v >> (32 - prefixlen)
-    tbl = t.rt_tables.get(prefixlen)
-    old = tbl.get(key) if tbl is not None else None
+    old = t.rt_tables.get(prefixlen, {}).get(key)
 
     if req == RTM_ADD:
         if old is not None:
@@ -170,40 +169,10 @@ def in_rtrequest(k: Any, req: int, dst: bytes, prefixlen: int = 32, gateway: Any
         rt.rt_ifa = ifa
         rt.rt_flags = flags | RTF_UP | (RTF_HOST if prefixlen == 32 else 0)
         rt.rt_mtu = mtu
-        if tbl is None:
-            tbl = t.rt_tables[prefixlen] = {}
-            t.rt_plens = sorted(t.rt_tables, reverse=True)
-        tbl[key] = rt
-        t.rt_count += 1
-        _changed(t)
+        rt_insert(t, rt)
         in_rt_missmsg(k, RTM_ADD, rt)
         return 0, rt
-
-    if req == RTM_DELETE:
-        if old is None:
-            return errno.ESRCH, None
-        _remove(t, old)
-        in_rt_missmsg(k, RTM_DELETE, old)
-        return 0, old
-
-    if req == RTM_CHANGE:
-        if old is None:
-            return errno.ESRCH, None
-        if gateway is not None:
-            old.rt_gateway = bytes(gateway) if isinstance(gateway, bytearray) else gateway
-        if ifp is not None:
-            old.rt_ifp = ifp
-        if ifa is not None:
-            old.rt_ifa = ifa
-        if flags:
-            old.rt_flags = flags | RTF_UP | (RTF_HOST if prefixlen == 32 else 0)
-        if mtu:
-            old.rt_mtu = mtu
-        _changed(t)
-        in_rt_missmsg(k, RTM_CHANGE, old)
-        return 0, old
-
-    return errno.EOPNOTSUPP, None
+    return rt_delete_or_change(k, t, req, old, in_rt_missmsg, gateway, flags, ifp, ifa, mtu)
 
 
 def in_rt_delete_if(k: Any, match: Any) -> int:
