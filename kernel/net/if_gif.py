@@ -57,6 +57,7 @@ from kernel.netinet6.ip6_input import ip6_input
 from kernel.wire import errno as E
 from kernel.wire.bpf import DLT_NULL
 from kernel.wire.ethernet import ETHERTYPE
+from kernel.wire.ip6 import IPPROTO_DONE
 from kernel.wire.in6 import IN6ADDR_ANY, in6_is_scoped, sockaddr_in6
 from kernel.wire.in6_var import (SIOCGIFPDSTADDR_IN6, SIOCGIFPSRCADDR_IN6, SIOCSIFPHYADDR_IN6,
                                  in6_aliasreq, in6_ifreq)
@@ -439,6 +440,38 @@ def gif_lookup(k: "Kernel", family: int, src: bytes, dst: bytes,
     return None, local
 
 
+def gif_input_match(k: "Kernel", family: int, src: bytes, dst: bytes, zone: int, m: mbuf,
+                    off: int, proto: int, nogif: Any, nogif_field: str,
+                    raw_input: Any) -> tuple[Optional[gif_softc], int]:
+    """The first steps of in_gif_input and in6_gif_input: ``(tunnel, 0)`` when
+    the packet is for a tunnel that is up; otherwise ``(None, result)`` with
+    the packet dealt with — dropped and counted (in ``gifstat`` and in
+    ``nogif_field`` of the family's ``nogif`` statistics) or given to the raw
+    sockets by ``raw_input`` when no tunnel has its destination as local end."""
+    sc, ours = gif_lookup(k, family, src, dst, zone)
+    g = getattr(k, "gif", None)
+    if sc is None:
+        if ours:
+            # RFC 4213 3.6: "Packets for which the IPv4 source address does not
+            # match MUST be discarded and an ICMP message SHOULD NOT be
+            # generated" (the same for an IPv6 tunnel's end).
+            g.gifstat.gifs_wrongsrc += 1
+            setattr(nogif, nogif_field, getattr(nogif, nogif_field) + 1)
+            return None, IPPROTO_DONE
+        if g is not None:
+            g.gifstat.gifs_nomatch += 1
+        return None, raw_input(k, m, off, proto)
+    gifp = sc.gif_if
+    if not gifp.if_flags & _IFF_UP:
+        g.gifstat.gifs_ifdown += 1
+        gifp.if_data.ifi_iqdrops += 1
+        # KAME in{,6}_gif_input: "no gif" or down
+        setattr(nogif, nogif_field, getattr(nogif, nogif_field) + 1)
+        return None, IPPROTO_DONE
+    return sc, 0
+
+
 __all__ = ["gifattach", "gif_clone_create", "gif_clone_destroy", "gif_output", "gif_input",
-           "gif_ioctl", "gif_set_tunnel", "gif_delete_tunnel", "gif_lookup", "gif_softc",
+           "gif_ioctl", "gif_set_tunnel", "gif_delete_tunnel", "gif_lookup", "gif_input_match",
+           "gif_softc",
            "gifstat", "GIF_MTU", "GIF_MTU_MIN", "GIF_MTU_MAX", "MAX_GIF_NEST"]

@@ -154,26 +154,13 @@ def in_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     o = m.off
     src = bytes(b[o + 12:o + 16])
     dst = bytes(b[o + 16:o + 20])
-    sc, ours = _gif.gif_lookup(k, AF_INET, src, dst)
-    g = getattr(k, "gif", None)
+    from kernel.netinet.raw_ip import rip_input
+    sc, rv = _gif.gif_input_match(k, AF_INET, src, dst, 0, m, off, proto, k.ipstat,
+                                  "ips_nogif", rip_input)
     if sc is None:
-        if ours:
-            # RFC 4213 3.6: "Packets for which the IPv4 source address does not
-            # match MUST be discarded and an ICMP message SHOULD NOT be generated"
-            g.gifstat.gifs_wrongsrc += 1
-            k.ipstat.ips_nogif += 1
-            return IPPROTO_DONE
-        if g is not None:
-            g.gifstat.gifs_nomatch += 1
-        from kernel.netinet.raw_ip import rip_input
-        return rip_input(k, m, off, proto)
-    st = g.gifstat
+        return rv
+    st = k.gif.gifstat
     gifp = sc.gif_if
-    if not gifp.if_flags & _IFF_UP:
-        st.gifs_ifdown += 1
-        gifp.if_data.ifi_iqdrops += 1
-        k.ipstat.ips_nogif += 1                 # KAME in_gif_input: "no gif" or down
-        return IPPROTO_DONE
     if _martian(k, src):
         st.gifs_martian += 1
         gifp.if_data.ifi_iqdrops += 1

@@ -163,27 +163,13 @@ def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     dst = bytes(b[o + 24:o + 40])
     rcvif = m.rcvif
     zone = rcvif.if_index if rcvif is not None and in6_is_scoped(src) else 0
-    sc, ours = _gif.gif_lookup(k, AF_INET6, src, dst, zone)
-    g = getattr(k, "gif", None)
+    from kernel.netinet6.raw_ip6 import rip6_input
+    sc, rv = _gif.gif_input_match(k, AF_INET6, src, dst, zone, m, off, proto, k.ip6stat,
+                                  "ip6s_nogif", rip6_input)
     if sc is None:
-        if ours:
-            # RFC 4213 3.6: "Packets for which the IPv4 source address does not
-            # match MUST be discarded and an ICMP message SHOULD NOT be
-            # generated" (the same for an IPv6 tunnel's end).
-            g.gifstat.gifs_wrongsrc += 1
-            k.ip6stat.ip6s_nogif += 1
-            return IPPROTO_DONE
-        if g is not None:
-            g.gifstat.gifs_nomatch += 1
-        from kernel.netinet6.raw_ip6 import rip6_input
-        return rip6_input(k, m, off, proto)
-    st = g.gifstat
+        return rv
+    st = k.gif.gifstat
     gifp = sc.gif_if
-    if not gifp.if_flags & _IFF_UP:
-        st.gifs_ifdown += 1
-        gifp.if_data.ifi_iqdrops += 1
-        k.ip6stat.ip6s_nogif += 1               # KAME in6_gif_input: "no gif" or down
-        return IPPROTO_DONE
     if not gifp.if_flags & _IFF_LINK2 and not _ingress_ok(k, m, src, zone):
         st.gifs_ingress += 1
         gifp.if_data.ifi_iqdrops += 1
