@@ -210,9 +210,9 @@ EM_RESET_POLL = 100
 MAX_INTS_PER_SEC = 8000
 EM_DEFAULT_ITR = 1_000_000_000 // (MAX_INTS_PER_SEC * 256)
 
-# Tunables (FreeBSD's hw.em.rxd, hw.em.txd, hw.em.itr).  Module values are the
-# defaults; a kernel config's ``hints`` dict ("hint.em.0.rxd" or "hw.em.rxd")
-# overrides them at attach.
+# Tunables (FreeBSD's hw.em.rxd, hw.em.txd, hw.em.max_interrupt_rate; hw.em.itr).
+# Module values are the defaults; a kernel config's ``hints`` dict ("hint.em.0.rxd"
+# or "hw.em.rxd") overrides them at attach.
 em_rxd = EM_DEFAULT_RXD
 em_txd = EM_DEFAULT_TXD
 em_itr = EM_DEFAULT_ITR
@@ -334,7 +334,14 @@ def em_attach(dev: device_t) -> em_softc:
         (n * EM_DESC_SIZE) % EM_DBA_ALIGN == 0 and EM_MIN_RXD <= n <= EM_MAX_RXD))
     sc.num_tx_desc = txd
     sc.num_rx_desc = rxd
-    sc.itr = dev.device_get_tunable("itr", em_itr) & 0xFFFF
+    # hw.em.max_interrupt_rate (FreeBSD's em: interrupts per second; ITR in
+    # 256 ns units, hw/em.md §6.3); 0 turns moderation off.  hw.em.itr sets ITR.
+    rate = dev.device_get_tunable("max_interrupt_rate", -1)
+    if rate >= 0:
+        itr = 1_000_000_000 // (rate * 256) if rate else 0
+    else:
+        itr = dev.device_get_tunable("itr", em_itr)
+    sc.itr = itr & 0xFFFF
     sc.tx_op_threshold = max(2, txd // EM_TX_OP_THRESHOLD_DIV)
     sc.tx_cleanup_threshold = txd // EM_TX_CLEANUP_THRESHOLD_DIV
 

@@ -329,6 +329,7 @@ class LabMachine:
     segments: list[Optional[str]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # what seeds the filesystem
     image: Optional[HostImage] = None
+    hints: dict[str, str] = field(default_factory=dict)    # loader tunables, device hints
 
     def ifnet(self, name: str) -> Any:
         assert self.kernel is not None, "boot the lab first"
@@ -452,6 +453,7 @@ class Lab:
             lm = lab.machine(host.name, [(n.model, lab.segments[n.segment] if n.segment else None,
                                           n.mac) for n in host.nics], host.mem,
                              crypto=host.crypto)
+            lm.hints = dict(host.loader)
             lm.image = host_images[host.name]
             lm.files = lm.image.files
         if pcap_dir is not None:
@@ -589,7 +591,8 @@ class Lab:
             drivers = [DRIVERS[n] for n, cls in MODELS.items() if cls in models]
             drivers += [CRYPTO_DRIVERS[n] for n, cls in CRYPTO_MODELS.items() if cls in models]
             lm.kernel = Kernel(lm.machine.platform,
-                               KernelConfig(devices=drivers, programs=self.programs))
+                               KernelConfig(devices=drivers, programs=self.programs,
+                                            hints=dict(lm.hints)))
             lm.kernel.boot()
             if lm.files:
                 vfs_seed(lm.kernel, lm.files)         # before the clock runs: init finds rc.conf

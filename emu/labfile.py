@@ -59,13 +59,14 @@ KNOWN = {
     (): ("host", "lab", "segment"),
     ("lab",): ("description", "name", "seed"),
     ("segment", "*"): ("latency", "loss", "mtu", "rate", "tap"),
-    ("host", "*"): ("crypto", "files", "image", "mem", "nic", "rc"),
+    ("host", "*"): ("crypto", "files", "image", "loader", "mem", "nic", "rc"),
     ("host", "*", "nic", "*"): ("mac", "model", "segment"),
 }
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")         # segment names (also file names)
 _HOSTNAME = re.compile(r"[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?\Z")   # RFC 952 / RFC 1123 2.1
 _RCVAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TUNABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+\Z")   # hw.em.rxd, hint.em.0.rxd
 _FILE_PART = re.compile(r"(?!\.\.?\Z)[^/\x00]+\Z")          # a path component: not . or ..
 _MAC = re.compile(r"([0-9A-Fa-f]{2})(:[0-9A-Fa-f]{2}){5}\Z")
 _IFNAME = re.compile(r"(?!\.\.?\Z)[^/:%\s]{1,15}\Z")         # a Linux interface name (a TAP)
@@ -116,6 +117,7 @@ class HostSpec:
     rc_lines: dict[str, int] = field(default_factory=dict)  # rc key -> lab file line
     files: dict[str, str] = field(default_factory=dict)     # [host.NAME.files]: path -> text
     files_lines: dict[str, int] = field(default_factory=dict)  # path -> line of its text
+    loader: dict[str, str] = field(default_factory=dict)    # [host.NAME.loader]: tunables
     line: int = 0
 
 
@@ -404,6 +406,17 @@ class _Checker:
                 raise self.expected(fpath, 'a string (the file\'s text, e.g. """...""")', value)
             h.files[key] = value
             h.files_lines[key] = self.value_line(fpath)
+        loader = self.table(path + ("loader",), body.get("loader", {}),
+                            'a table of loader tunables like "hw.em.rxd" = 512')
+        for key, value in loader.items():
+            lpath = path + ("loader", key)
+            if not _TUNABLE.match(key):
+                raise self.fail(lpath, f"{dotted(path + ('loader',))}: {show(key)} is not a "
+                                f'loader tunable name (dotted, like "hw.em.rxd" or '
+                                f'"hint.em.0.rxd")')
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise self.expected(lpath, "an integer or a string", value)
+            h.loader[key] = str(value)
         return h
 
     def value_line(self, path: KeyPath) -> int:

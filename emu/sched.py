@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import random
+import select
 import time as _walltime
 from collections import deque
 from typing import Any, Callable, Optional
@@ -24,7 +25,15 @@ MS = 1_000_000
 SEC = 1_000_000_000
 
 _NOARG = object()
-SHORT_WAIT = 0.001     # realtime waits (wall s) below this are spun, not slept (RealtimePacer.run)
+# RealtimePacer's waits, in wall seconds:
+SHORT_WAIT = 0.001     # a wait for an event nearer than this is never parked in the event loop
+SPIN_TAIL = 0.0001     # the end of a timed wait is spun: sleeps overshoot by the timer slack
+YIELD_EVERY = 0.001    # the event loop's other tasks get a turn at least this often
+BUSY_POLL = 0.0005     # after an input the fds are polled, not slept on, this long: a
+                       # process woken from sleep by a frame takes tens of µs to run
+IDLE_PARK = 0.01       # no input for this long: long waits park in the event loop
+IDLE_WAIT = 0.05       # longest park (also the wait when no event is queued)
+FD_SETSIZE = 1024      # select() takes fds below this; beyond, waits use poll (ms)
 
 
 # An event is a list ``[when, seq, fn, arg]``: the heap orders lists in C by
@@ -167,18 +176,39 @@ class RealtimePacer:
     """Paces a :class:`Scheduler` to the wall clock and feeds external inputs.
 
     External inputs are file descriptors (``add_reader(fd, callback)``: the
-    callback runs as an event, at the virtual time the fd became readable) and
-    callables handed over by :meth:`inject` (thread-safe).  ``run(duration)``
-    drives the lab under asyncio; ``speed`` > 1 runs faster than real time.
+    callback runs as an event, at the virtual time the fd was seen readable)
+    and callables handed over by :meth:`inject` (thread-safe).  ``run(duration)``
+    drives the lab as an asyncio task; ``speed`` > 1 runs faster than real time.
+
+    How it waits for the next event (or an input):
+
+    - while inputs keep coming on the fds (the last one less than
+      :data:`IDLE_PARK` ago), or when the next event is less than
+      :data:`SHORT_WAIT` away, it waits itself, polling the fds: a frame from a
+      TAP is taken the moment it arrives, without a trip through the event
+      loop.  For :data:`BUSY_POLL` after an input it spins (a sleeping process
+      woken by the next frame would take tens of µs to run: that is most of a
+      ping round trip); then it sleeps in ``select`` with the time left as the
+      timeout, and spins the last :data:`SPIN_TAIL` (the kernel oversleeps
+      short timeouts by its timer slack, ~50-100 µs).  It hands the event loop
+      a turn at least every :data:`YIELD_EVERY`, so the loop's other tasks (the
+      console, a command's watcher, a cancel) run meanwhile;
+    - idle (no input for :data:`IDLE_PARK`, and the next event farther than
+      :data:`SHORT_WAIT`), it parks in the event loop with the fds registered
+      there: no CPU is spent until an input or the next event is due.
     """
 
     def __init__(self, sched: Scheduler, speed: float = 1.0) -> None:
         self.sched = sched
         self.speed = speed
         self._readers: dict[int, Callable[[], None]] = {}
+        self._pending: set[int] = set()        # fds whose callback event is queued
+        self._poll = select.poll()
+        self._selectable = True                 # every fd fits select()'s FD_SETSIZE
         self._injected: deque[Callable[[], None]] = deque()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._wake: Optional[asyncio.Event] = None
+        self._parked = False                    # the fds are registered with the loop
         self._t0_wall = 0.0
         self._t0_virt = 0
 
@@ -187,12 +217,23 @@ class RealtimePacer:
         return self._t0_virt + int(elapsed * SEC)
 
     def add_reader(self, fd: int, callback: Callable[[], None]) -> None:
+        if fd not in self._readers:
+            self._poll.register(fd, select.POLLIN)
         self._readers[fd] = callback
-        if self._loop is not None:
-            self._loop.add_reader(fd, self._on_readable, fd)
+        self._selectable = max(self._readers) < FD_SETSIZE
+        if self._parked and self._loop is not None and self._wake is not None:
+            self._loop.add_reader(fd, self._wake.set)
 
     def remove_reader(self, fd: int) -> None:
-        if self._readers.pop(fd, None) is not None and self._loop is not None:
+        if self._readers.pop(fd, None) is None:
+            return
+        self._pending.discard(fd)
+        try:
+            self._poll.unregister(fd)
+        except KeyError:
+            pass
+        self._selectable = not self._readers or max(self._readers) < FD_SETSIZE
+        if self._parked and self._loop is not None:
             self._loop.remove_reader(fd)
 
     def inject(self, fn: Callable[[], None]) -> None:
@@ -202,66 +243,126 @@ class RealtimePacer:
         if loop is not None and wake is not None:
             loop.call_soon_threadsafe(wake.set)
 
-    def _on_readable(self, fd: int) -> None:
-        # One readiness -> one event: stop watching the fd until the callback
-        # has run, else a level-triggered poll would queue duplicates.
+    # -- inputs -----------------------------------------------------------------------
+    def _fire(self, fd: int) -> None:
+        """The event of a readable fd: run its callback (if it is still watched)."""
+        self._pending.discard(fd)
         cb = self._readers.get(fd)
-        if cb is None or self._loop is None:
-            return
-        self._loop.remove_reader(fd)
+        if cb is not None:
+            cb()
 
-        def run_and_rearm() -> None:
-            try:
-                cb()
-            finally:
-                if self._readers.get(fd) is cb and self._loop is not None:
-                    self._loop.add_reader(fd, self._on_readable, fd)
+    def _take_inputs(self, ready: list[tuple[int, int]]) -> bool:
+        """Queue the callbacks of the ``ready`` fds (poll's answer) and the injected
+        callables as events at the current paced time; True if any fd was ready."""
+        sched = self.sched
+        when = self.virtual_now_from_wall()
+        if when < sched.now:
+            when = sched.now
+        pending = self._pending
+        got = False
+        for fd, _ in ready:
+            # One readiness -> one event: a level-triggered poll would report the
+            # fd again until its callback has run.
+            if fd not in pending and fd in self._readers:
+                pending.add(fd)
+                sched.call_at(when, self._fire, fd)
+                got = True
+        injected = self._injected
+        while injected:
+            sched.call_at(when, injected.popleft())
+        return got
 
-        self.sched.call_at(max(self.sched.now, self.virtual_now_from_wall()), run_and_rearm)
-        if self._wake is not None:
-            self._wake.set()
+    def _wait(self, timeout: float, spin: float = 0.0) -> None:
+        """Wait up to ``timeout`` wall seconds; return early when a watched fd is
+        readable or a callable was injected.  The first ``spin`` seconds and the
+        last :data:`SPIN_TAIL` are spun, polling the fds; the rest is slept in
+        select() (in poll(), whole milliseconds, when an fd does not fit select())."""
+        mono = _walltime.monotonic
+        poll = self._poll.poll
+        readers, injected = self._readers, self._injected
+        now = mono()
+        end = now + timeout
+        if spin > 0:
+            spin_end = now + spin if spin < timeout else end
+            while now < spin_end:
+                if (readers and poll(0)) or injected:
+                    return
+                now = mono()
+        sleep = end - now - SPIN_TAIL
+        if sleep > 0:
+            if self._selectable:
+                try:
+                    if select.select(list(readers), [], [], sleep)[0]:
+                        return
+                except (OSError, ValueError):
+                    return      # an fd closed while watched: poll reports it (POLLNVAL)
+            elif sleep >= 0.001:
+                if poll(int(sleep * 1000)):            # whole milliseconds, rounded down
+                    return
+        while mono() < end:
+            if (readers and poll(0)) or injected:
+                return
 
+    async def _park(self, timeout: float) -> None:
+        """Wait in the event loop (its other tasks run) until an fd is readable, a
+        callable is injected or ``timeout`` wall seconds passed."""
+        loop, wake = self._loop, self._wake
+        assert loop is not None and wake is not None
+        wake.clear()
+        self._parked = True
+        for fd in self._readers:
+            loop.add_reader(fd, wake.set)
+        timer = loop.call_later(timeout, wake.set)
+        try:
+            if not self._injected:
+                await wake.wait()
+        finally:
+            timer.cancel()
+            self._parked = False
+            for fd in self._readers:
+                loop.remove_reader(fd)
+
+    # -- running ----------------------------------------------------------------------
     async def run(self, duration: Optional[float] = None) -> None:
         """Run paced for ``duration`` wall seconds (forever if None)."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._t0_wall = _walltime.monotonic()
-        self._t0_virt = self.sched.now
-        for fd in self._readers:
-            self._loop.add_reader(fd, self._on_readable, fd)
+        mono = _walltime.monotonic
+        sched = self.sched
+        self._t0_wall = last_yield = last_input = mono()
+        self._t0_virt = sched.now
         deadline = None if duration is None else self._t0_wall + duration
+        poll = self._poll.poll
         try:
             while True:
-                while self._injected:
-                    self.sched.call_at(max(self.sched.now, self.virtual_now_from_wall()),
-                                       self._injected.popleft())
+                ready = poll(0)
+                if (ready or self._injected) and self._take_inputs(ready):
+                    last_input = mono()
                 target = self.virtual_now_from_wall()
-                self.sched.run_until(max(target, self.sched.now))
-                wall = _walltime.monotonic()
+                sched.run_until(target if target > sched.now else sched.now)
+                wall = mono()
                 if deadline is not None and wall >= deadline:
                     break
-                nxt = self.sched.next_time()
-                wait = 0.05 if nxt is None else max(0.0, (nxt - target) / SEC / self.speed)
-                if deadline is not None:
-                    wait = min(wait, deadline - wall)
-                if wait < SHORT_WAIT:
-                    # The event loop's poll sleeps in whole milliseconds: a shorter
-                    # wait is spun instead, letting the loop look at the fds (a TAP)
-                    # on each turn, so that a frame's round trip costs microseconds.
+                if wall - last_yield >= YIELD_EVERY:
+                    # The loop's other tasks get a turn (and a cancel lands here).
                     await asyncio.sleep(0)
+                    last_yield = mono()
                     continue
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 0.05))
-                except asyncio.TimeoutError:
-                    pass
-                # Python 3.11's wait_for swallows a cancel that arrives as the wake-up
-                # completes (CPython gh-86296): the task would then run forever.
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise asyncio.CancelledError
+                nxt = sched.next_time()
+                if nxt is None:
+                    wait = IDLE_WAIT
+                else:
+                    wait = (nxt - self.virtual_now_from_wall()) / SEC / self.speed
+                if deadline is not None and deadline - wall < wait:
+                    wait = deadline - wall
+                if wait <= 0:
+                    continue
+                if wait < SHORT_WAIT or (self._readers and wall - last_input < IDLE_PARK):
+                    self._wait(min(wait, last_yield + YIELD_EVERY - wall),
+                               last_input + BUSY_POLL - wall)
+                    continue
+                await self._park(min(wait, IDLE_WAIT))
+                last_yield = mono()
         finally:
-            for fd in self._readers:
-                self._loop.remove_reader(fd)
             self._loop = None
             self._wake = None

@@ -140,7 +140,7 @@ def test_unknown_keys_are_errors_with_the_known_keys(tmp_path):
     assert error(tmp_path, '[segment.s]\nlatncy = "1us"\n[host.a]\n') == (
         2, "segment.s: unknown key latncy (known keys: latency, loss, mtu, rate, tap)")
     assert error(tmp_path, '[host.a]\nimage = "host"\nnics = []\n') == (
-        3, "host.a: unknown key nics (known keys: crypto, files, image, mem, nic, rc)")
+        3, "host.a: unknown key nics (known keys: crypto, files, image, loader, mem, nic, rc)")
     assert error(tmp_path, '[segment.s]\n[host.a]\nnic = [{model = "em", segment = "s", speed = 1}]\n') == (
         3, "host.a.nic[0]: unknown key speed (known keys: mac, model, segment)")
     assert error(tmp_path, '[host.a]\n[hosts.b]\n') == (

@@ -123,3 +123,52 @@ def test_a_mistake_in_a_script_the_lab_gives_stops_setkey_at_boot_naming_the_fil
     lab.boot()
     assert "/etc/ipsec.conf:2: syntax error" in lab.machines["alice"].console
     lab.close()
+
+
+# -- [host.NAME.loader]: loader tunables and device hints ----------------------------------
+LOADER_HEAD = HEAD + '\n[host.alice.rc]\nifconfig_em0_ipv6 = "inet6 2001:db8::a prefixlen 64"\n'
+
+
+def loader_error(body: str) -> str:
+    with pytest.raises(ConfigError) as e:
+        parse_lab(LOADER_HEAD + "\n[host.alice.loader]\n" + body, "labs/x.toml")
+    return str(e.value)
+
+
+def test_loader_tunables_reach_the_driver_at_attach(tmp_path):
+    """FreeBSD's hw.em.max_interrupt_rate: ITR = 10^9 / (rate * 256); 0 turns it off;
+    a per-unit hint (hint.em.0.rxd) sizes the ring."""
+    path = tmp_path / "x.toml"
+    path.write_text(LOADER_HEAD + '\n[host.alice.loader]\n"hw.em.max_interrupt_rate" = 0\n'
+                    '"hint.em.0.rxd" = "512"\n')
+    lab = Lab.from_file(path)
+    lab.boot()
+    sc = lab.machines["alice"].kernel.ifunit("em0").if_softc
+    assert sc.itr == 0 and sc.num_rx_desc == 512
+    lab.close()
+    path.write_text(LOADER_HEAD + '\n[host.alice.loader]\n"hw.em.max_interrupt_rate" = 4000\n')
+    lab = Lab.from_file(path)
+    lab.boot()
+    assert lab.machines["alice"].kernel.ifunit("em0").if_softc.itr == 10 ** 9 // (4000 * 256)
+    lab.close()
+
+
+def test_without_loader_tunables_em_throttles_to_8000_interrupts_a_second(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text(LOADER_HEAD)
+    lab = Lab.from_file(path)
+    lab.boot()
+    assert lab.machines["alice"].kernel.ifunit("em0").if_softc.itr == 488
+    lab.close()
+
+
+@pytest.mark.parametrize("body, what", [
+    ('rxd = 512\n', '"rxd" is not a loader tunable name'),
+    ('"hw.em." = 1\n', '"hw.em." is not a loader tunable name'),
+    ('"hw.em.rxd" = true\n', "expected an integer or a string"),
+    ('"hw.em.rxd" = [1]\n', "expected an integer or a string"),
+])
+def test_a_bad_loader_entry_names_the_file_and_line(body, what):
+    msg = loader_error(body)
+    assert msg.startswith("labs/x.toml:10: ") and what in msg, msg
+    assert "\n" not in msg

@@ -124,3 +124,153 @@ def test_realtime_pacer_paces_virtual_time_and_takes_fd_and_injected_inputs():
     assert fd_event[1] == b"x" and fd_event[2] >= 20 * MS
     # paced: ~150 ms of virtual time passed, not a sprint to the end of the queue
     assert 100 * MS <= s.now <= 400 * MS
+
+
+# -- RealtimePacer: waiting on its fds itself while inputs come, parked when idle -------
+# (these few run paced, a few tens of milliseconds of wall time each)
+
+def test_realtime_pacer_takes_each_readiness_once_while_inputs_keep_coming():
+    """A readable fd is one event, at the paced time it was seen, until its callback
+    has run; frames written while the pacer runs are all read, none twice."""
+    s = Scheduler()
+    pacer = RealtimePacer(s)
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    got: list[tuple[bytes, int]] = []
+    calls = []
+
+    def on_readable():
+        calls.append(s.now)
+        try:
+            got.append((os.read(r, 100), s.now))
+        except BlockingIOError:
+            pass
+
+    for i in range(10):                     # one write every 2 virtual ms
+        s.call_at((i + 1) * 2 * MS, lambda i=i: os.write(w, b"%d" % i))
+    pacer.add_reader(r, on_readable)
+    asyncio.run(pacer.run(0.04))
+    os.close(r)
+    os.close(w)
+    assert b"".join(g[0] for g in got) == b"0123456789"
+    assert len(calls) == len(got) == 10     # no duplicate event for one readiness
+    assert all(t >= (i + 1) * 2 * MS for i, (_, t) in enumerate(got))
+
+
+def test_realtime_pacer_gives_the_event_loop_turns_while_busy():
+    """While inputs keep it busy, the pacer still hands the event loop a turn every
+    YIELD_EVERY (1 ms): another task sleeping 1 ms at a time keeps running (a sleeper
+    takes three turns of the loop to resume: a few ms apart), and a cancel lands."""
+    s = Scheduler()
+    pacer = RealtimePacer(s)
+    r, w = os.pipe()
+    pacer.add_reader(r, lambda: None)       # never read: readable all the time
+    os.write(w, b"x")
+    ticks = []
+
+    async def main() -> bool:
+        task = asyncio.ensure_future(pacer.run())
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        while loop.time() - t0 < 0.05:
+            await asyncio.sleep(0.001)
+            ticks.append(loop.time())
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return True
+        return False
+
+    assert asyncio.run(main())
+    os.close(r)
+    os.close(w)
+    assert len(ticks) >= 5                  # starved, it would get one turn at most
+
+
+def test_realtime_pacer_idle_parks_in_the_event_loop():
+    """With an fd but no input and no event due, the pacer does not spin: it parks in
+    the event loop, costing next to no CPU, and an input wakes it at once."""
+    import threading
+    import time
+    s = Scheduler()
+    pacer = RealtimePacer(s)
+    r, w = os.pipe()
+    seen = []
+    pacer.add_reader(r, lambda: seen.append((os.read(r, 10), time.monotonic())))
+    sent = []
+
+    def later():
+        time.sleep(0.1)
+        sent.append(time.monotonic())
+        os.write(w, b"x")
+
+    th = threading.Thread(target=later)
+    cpu = time.process_time()
+    th.start()
+    asyncio.run(pacer.run(0.15))
+    cpu = time.process_time() - cpu
+    th.join()
+    os.close(r)
+    os.close(w)
+    assert cpu < 0.05                       # 150 ms of wall time, nearly all parked
+    assert seen and seen[0][0] == b"x" and seen[0][1] - sent[0] < 0.02
+
+
+def test_realtime_pacer_keeps_time_with_fds_beyond_select(monkeypatch):
+    """An fd select() cannot take (>= FD_SETSIZE) is waited on with poll: inputs and
+    timed events still run, paced."""
+    import emu.sched as sched_mod
+    monkeypatch.setattr(sched_mod, "FD_SETSIZE", 0)
+    s = Scheduler()
+    pacer = RealtimePacer(s)
+    r, w = os.pipe()
+    got = []
+    pacer.add_reader(r, lambda: got.append(("fd", os.read(r, 10), s.now)))
+    assert pacer._selectable is False
+    s.call_at(5 * MS, lambda: os.write(w, b"y"))
+    s.call_at(12 * MS, lambda: got.append(("timer", s.now)))
+    asyncio.run(pacer.run(0.03))
+    os.close(r)
+    os.close(w)
+    assert [g[0] for g in got] == ["fd", "timer"]
+    assert got[0][1] == b"y" and got[0][2] >= 5 * MS and got[1][1] == 12 * MS
+    assert 20 * MS <= s.now <= 200 * MS
+
+
+def test_realtime_pacer_remove_reader_drops_a_queued_readiness():
+    """An fd removed after its readiness was queued (but before the event ran) does
+    not run its callback."""
+    s = Scheduler()
+    pacer = RealtimePacer(s)
+    r, w = os.pipe()
+    called = []
+    pacer.add_reader(r, lambda: called.append(1))
+    os.write(w, b"z")
+    pacer._take_inputs(pacer._poll.poll(0))   # what run() does with a readable fd
+    assert pacer._pending == {r}
+    pacer.remove_reader(r)
+    s.run_until_idle()
+    os.close(r)
+    os.close(w)
+    assert called == [] and pacer._readers == {} and pacer._pending == set()
+
+
+def test_realtime_pacer_survives_an_fd_closed_while_watched():
+    """An fd closed without remove_reader is reported (POLLNVAL) to its callback, which
+    can drop it (as a TAP that went away does); the lab keeps running, paced."""
+    s = Scheduler()
+    pacer = RealtimePacer(s)
+    r, w = os.pipe()
+    seen: list[object] = []
+
+    def on_readable():
+        seen.append("fd")
+        pacer.remove_reader(r)
+
+    pacer.add_reader(r, on_readable)
+    s.call_at(2 * MS, lambda: os.close(r))   # once the event loop's own fds are open
+    s.call_at(5 * MS, lambda: seen.append("timer"))
+    asyncio.run(pacer.run(0.02))
+    os.close(w)
+    assert seen == ["fd", "timer"] and pacer._readers == {}
