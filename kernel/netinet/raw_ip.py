@@ -60,6 +60,11 @@ def rip_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         if inp.inp_faddr != INADDR_ANY and inp.inp_faddr != src:
             continue
         matched += 1
+        if inp.inp_sp is not None:
+            # FreeBSD rip_input: the socket's own IPsec policy (IP_IPSEC_POLICY)
+            from kernel.netipsec.ipsec import ipsec_in_reject_so
+            if ipsec_in_reject_so(k, m, inp):
+                continue
         so = inp.inp_socket
         n = mbuf(b[o:o + m.m_len], leading=0)
         n.rcvif = m.rcvif

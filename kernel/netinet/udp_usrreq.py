@@ -35,6 +35,7 @@ from kernel.netinet.ip_icmp import BANDLIM_ICMP_UNREACH, badport_bandlim, icmp_e
 from kernel.netinet.ip_input import ip_savecontrol
 from kernel.netinet.ip_output import ip_ctloutput, ip_dontfrag, ip_output
 from kernel.netinet.ip_var import IP_ALLOWBROADCAST, IP_ROUTETOIF
+from kernel.netipsec.ipsec import ipsec_in_reject_so
 from kernel.netipsec.udpencap import INP_ESPINUDP, udp_ipsec_input, udp_ipsec_pcbctl
 from kernel.netinet6.udp6_usrreq import udpstat
 from kernel.wire import errno
@@ -159,6 +160,8 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, off: int, frm: sockaddr_in) -> None
     so = inp.inp_socket
     if so is None:
         return
+    if ipsec_in_reject_so(k, m, inp):
+        return                  # RFC 4301 5.2 for this socket (FreeBSD udp_input: ipsec4_in_reject)
     n = mbuf(m.buf[m.off + off + UDP_HDR_LEN:m.off + m.m_len], leading=0)
     n.rcvif = m.rcvif
     n.m_flags = m.m_flags

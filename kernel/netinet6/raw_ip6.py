@@ -71,8 +71,8 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, off: int, hlim: int, src: bytes, ds
     so = inp.in6p_socket
     if inp.in6p_sp is not None:
         # KAME rip6_input: the socket's own IPsec policy (IPV6_IPSEC_POLICY)
-        from kernel.netipsec.ipsec import ipsec6_in_reject_so
-        if ipsec6_in_reject_so(k, m, inp):
+        from kernel.netipsec.ipsec import ipsec_in_reject_so
+        if ipsec_in_reject_so(k, m, inp):
             return
     ifp = m.rcvif
     zone = ifp.if_index if ifp is not None and in6_is_scoped(src) else 0

@@ -25,6 +25,7 @@ from kernel.net.route import rtalloc1
 from kernel.netinet6 import in6 as _in6, nd6 as _nd6
 from kernel.netinet6 import in6_mcast as _in6_mcast
 from kernel.netinet6.ip6_var import ip6_moptions
+from kernel.netipsec.ipsec import ipsec_in_reject_so
 from kernel.wire import errno
 from kernel.wire.icmp6 import ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT
 from kernel.wire.in6 import IN6ADDR_ANY, in6_is_scoped, sockaddr_in6
@@ -152,11 +153,8 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, data_off: int, frm: sockaddr_in6, h
     so = inp.in6p_socket
     if so is None:
         return
-    if inp.in6p_sp is not None:
-        # KAME udp6_input: the socket's own IPsec policy (IPV6_IPSEC_POLICY)
-        from kernel.netipsec.ipsec import ipsec6_in_reject_so
-        if ipsec6_in_reject_so(k, m, inp):
-            return
+    if ipsec_in_reject_so(k, m, inp):
+        return                  # RFC 4301 5.2 for this socket (FreeBSD udp6_input: ipsec6_in_reject)
     n = mbuf(m.buf[m.off + data_off:m.off + m.m_len], leading=0)
     n.rcvif = m.rcvif
     n.m_flags = m.m_flags

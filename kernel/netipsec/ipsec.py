@@ -259,9 +259,19 @@ def ipsec_in_reject(k: "Kernel", sp: Any, m: mbuf) -> bool:
 
 
 def ipsec6_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
-    """The inbound check before the upper layer sees ``m`` (ip6_ipsec_input /
-    ipsec6_in_reject, RFC 4301 5.2): True (dropped, ``in_polvio``) if the
-    policy required protection the packet did not have."""
+    """ip6_deliver's inbound check before the upper layer sees ``m``
+    (ip6_ipsec_input, RFC 4301 5.2): True (dropped, ``in_polvio``) if the
+    policy required protection the packet did not have.  UDP is checked by
+    udp6_input for each socket it delivers to (:func:`ipsec_in_reject_so`), as
+    FreeBSD does, so that a socket's own policy (an IKE daemon's bypass) decides."""
+    if nxt == IPPROTO_UDP:
+        return False
+    return ipsec6_in_reject_spd(k, m, off, nxt)
+
+
+def ipsec6_in_reject_spd(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
+    """The SPD's inbound check of ``m`` whose upper-layer header ``nxt`` is at
+    ``off`` (ipsec6_in_reject without a pcb)."""
     if nxt in _EXTHDRS:
         return False
     st = k.key
@@ -336,9 +346,17 @@ def ipsec4_checkpolicy(k: "Kernel", m: mbuf, dir: int, inp: Any = None
 
 def ipsec4_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
     """ip_deliver's check before protocol ``nxt`` sees the IPv4 packet ``m``
-    (ipsec4_in_reject, RFC 4301 5.2): True (dropped, ``in_polvio`` of
+    (ip_ipsec_input, RFC 4301 5.2): True (dropped, ``in_polvio`` of
     net.inet.ipsec.stats) if the inbound policy required protection it did
-    not have.  ESP and AH themselves pass: they are the protection."""
+    not have.  UDP is checked by udp_input per socket (:func:`ipsec_in_reject_so`)."""
+    if nxt == IPPROTO_UDP:
+        return False
+    return ipsec4_in_reject_spd(k, m, off, nxt)
+
+
+def ipsec4_in_reject_spd(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
+    """The SPD's inbound check of the IPv4 packet ``m`` (ipsec4_in_reject
+    without a pcb).  ESP and AH themselves pass: they are the protection."""
     if nxt in (IPPROTO_ESP, IPPROTO_AH):
         return False
     if not k.key.sptree[IPSEC_DIR_INBOUND]:
@@ -386,19 +404,35 @@ def ipsec_pcbctloutput(so: Any, inp: Any, attr: str, sopt: Any) -> int:
     return err
 
 
-def ipsec6_in_reject_so(k: "Kernel", m: mbuf, inp: Any) -> bool:
+def ipsec_in_reject_so(k: "Kernel", m: mbuf, inp: Any) -> bool:
     """The inbound check of a datagram about to be queued on the socket of
-    ``inp`` (KAME udp6_input/rip6_input: ``ipsec6_in_reject(m, in6p)``):
-    with a policy of its own (IPV6_IPSEC_POLICY) the socket's policy decides
-    (ipsec_getpolicybysock); True: dropped, counted in ``in_polvio``.  A socket
-    without one was covered by ip6_deliver's check against the SPD."""
-    pcbsp = getattr(inp, "in6p_sp", None)
-    if pcbsp is None or getattr(k, "ipsec6", None) is None:
-        return False
+    ``inp`` (FreeBSD udp_input/udp6_input/rip6_input: ``ipsec4_in_reject(m,
+    inp)``, ``ipsec6_in_reject(m, in6p)``), either family.  With a policy of its
+    own (IP_IPSEC_POLICY / IPV6_IPSEC_POLICY) the socket's policy decides
+    (ipsec_getpolicybysock: a privileged socket's BYPASS lets an IKE daemon's
+    cleartext in); without one, the SPD's.  True: dropped, counted in
+    ``in_polvio`` of the family's ipsecstat."""
+    if getattr(k, "key", None) is None:
+        return False                            # no IPSEC in this kernel
+    b = m.buf
+    o = m.off
+    v6 = b[o] >> 4 == 6
+    pcbsp = getattr(inp, "in6p_sp" if v6 else "inp_sp", None)
+    if pcbsp is None and not k.key.sptree[IPSEC_DIR_INBOUND] and m.m_tags is None:
+        return False                            # no inbound policy at all: nothing to check
+    if v6:
+        off, nxt = ipsec6_first_ulp(m)
+        if pcbsp is None:
+            return ipsec6_in_reject_spd(k, m, off, nxt)
+        zone = m.rcvif.if_index if m.rcvif is not None else 0
+        spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
+        st = k.ipsec6.stat
+    else:
+        if pcbsp is None:
+            return ipsec4_in_reject_spd(k, m, (b[o] & 0x0F) << 2, b[o + 9])
+        spidx = ipsec4_setspidx(m, IPSEC_DIR_INBOUND)
+        st = k.ipsec4stat
     from kernel.netkey.key_alloc import ipsec_getpolicybysock, key_freesp
-    off, nxt = ipsec6_first_ulp(m)
-    zone = m.rcvif.if_index if m.rcvif is not None else 0
-    spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
     sp, _err = ipsec_getpolicybysock(k, spidx, IPSEC_DIR_INBOUND, pcbsp)
     if sp is None:
         return False                            # KAME: "there may be error", not a reject
@@ -406,7 +440,7 @@ def ipsec6_in_reject_so(k: "Kernel", m: mbuf, inp: Any) -> bool:
         if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
             return False
         if ipsec_in_reject(k, sp, m):
-            k.ipsec6.stat.in_polvio += 1
+            st.in_polvio += 1
             return True
         return False
     finally:
@@ -456,6 +490,6 @@ __all__ = ["ipsec_init", "ipsecstat", "ipsec6_vars", "ipsec6_setspidx", "ipsec6_
            "ipsec_add_in_done", "PACKET_TAG_IPSEC_IN_DONE", "PACKET_TAG_IPSEC_OUT_DONE",
            "ICMP6_ND_MLD_TYPES", "IPSEC_POLICY_BYPASS", "IPSEC_POLICY_ENTRUST",
            "IPSEC_POLICY_NONE", "IPSEC_DIR_OUTBOUND", "IPSEC_ULPROTO_ANY",
-           "ipsec_pcbctloutput", "ipsec6_in_reject_so", "ipsec6_forward",
+           "ipsec_pcbctloutput", "ipsec_in_reject_so", "ipsec6_forward",
            "ipsec4_init", "ipsec_stat", "ipsec4_get_ulp", "ipsec4_setspidx",
            "ipsec4_checkpolicy", "ipsec4_in_reject"]

@@ -1,5 +1,5 @@
 """Per-socket IPsec policies (KAME's IPV6_IPSEC_POLICY / IP_IPSEC_POLICY,
-kernel/netipsec/ipsec.py ipsec_pcbctloutput, ipsec6_in_reject_so; ping6 -P).
+kernel/netipsec/ipsec.py ipsec_pcbctloutput, ipsec_in_reject_so; ping6 -P).
 
 RFC 4301 4.4.1 lets an implementation give a socket its own entries ahead of
 the SPD; KAME does it with setsockopt(IPV6_IPSEC_POLICY) and a binary

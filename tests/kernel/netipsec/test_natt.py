@@ -32,8 +32,8 @@ NATT = UDP(sport=4500, dport=4500)
 
 def natt_lab(v6=False, encap=True):
     """NAT-T SAs (esp-udp, [4500]) and policies for ping (icmp, or echo
-    request/reply for IPv6: an ``any`` selector would also cover the
-    UDP-encapsulated packets themselves, which need the IKE socket's bypass)."""
+    request/reply for IPv6: an ``any`` selector would also cover the IKE
+    messages, which then need the IKE socket's bypass — see the last test)."""
     if v6:
         me, peer = L, R
         s = [sa_script(a, b, CBC[0], proto="esp-udp", ports="[4500]", upper=u)
@@ -191,3 +191,37 @@ def test_rfc3948_3_1_2_transport_mode_udp_checksum_is_fixed_with_nat_oa(with_oa)
     else:
         assert not app.so_rcv.sb_mb
         assert stats(lab, "right", "net.inet.udp.stats")["udps_badsum"] == 1
+
+
+def _inject_udp_to(w, dport, payload):
+    w.inject(bytes(Ether(src="02:00:00:00:12:01", dst="02:00:00:00:12:02") /
+                   IP(src=L4, dst=R4) / UDP(sport=dport, dport=dport) / payload))
+
+
+def test_rfc4301_5_2_ike_socket_bypass_lets_cleartext_ike_in_under_an_any_policy():
+    """FreeBSD udp_input's ipsec4_in_reject(m, inp): the check is the socket's.
+    With ``any`` policies between the hosts, ESP in UDP still reaches ESP, the
+    IKE socket whose own policy is BYPASS (IP_IPSEC_POLICY, as racoon sets it)
+    gets the cleartext IKE message, and a socket without one does not."""
+    from kernel.kern.uipc_socket import sosetopt
+    from kernel.wire.in_ import IP_IPSEC_POLICY, IPPROTO_IP
+    from userland.libipsec import ipsec_get_policylen, ipsec_set_policy
+    lab = keyed4(sa_script(L4, R4, CBC[0], proto="esp-udp", ports="[4500]"),
+                 sa_script(R4, L4, CBC[0], proto="esp-udp", ports="[4500]"))
+    socks = {h: encap_socket(lab, h) for h in ("left", "right")}
+    for text in ("in bypass", "out bypass"):
+        buf = ipsec_set_policy(text)
+        sosetopt(socks["right"], sockopt(1, IPPROTO_IP, IP_IPSEC_POLICY,
+                                         bytes(buf[:ipsec_get_policylen(buf)])))
+    plain = encap_socket(lab, "right", port=500, encap=False)
+    w = Wire4(lab)
+    assert "1 packets received" in ok(lab, "left", f"ping -c 1 {R4}")
+    assert len(udp4(w)) == 2                            # the echo both ways, ESP in UDP
+    before = stats(lab, "right", "net.inet.ipsec.stats")["in_polvio"]
+    ike = b"\0\0\0\0" + bytes(range(28))
+    _inject_udp(w, ike)
+    data, _frm, _c, _f = soreceive(socks["right"], 2048, MSG_DONTWAIT, None)
+    assert data == ike
+    _inject_udp_to(w, 500, bytes(range(28)))
+    assert not plain.so_rcv.sb_mb
+    assert stats(lab, "right", "net.inet.ipsec.stats")["in_polvio"] == before + 1
