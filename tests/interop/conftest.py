@@ -35,6 +35,29 @@ LINUX_LL = "fe80::ff:fe00:9901"
 # A Linux bridge's own Ethernet address and link-local address (NetNs.querier_bridge).
 BRIDGE_MAC = "02:00:00:00:99:02"
 BRIDGE_LL = "fe80::ff:fe00:9902"
+# The one-host lab most interop tests bridge to Linux: kame, 2001:db8:1::a on em0.
+KAME = "2001:db8:1::a"
+KAME_LL = "fe80::ff:fe00:a"
+KAME_MAC = "02:00:00:00:00:0a"
+
+
+def one_host_lab(name: str) -> str:
+    """The lab file text of kame alone on segment lan0 (a static address from rc.conf)."""
+    return f"""\
+[lab]
+name = "{name}"
+seed = 1
+
+[segment.lan0]
+
+[host.kame]
+nic = [{{model = "em", segment = "lan0", mac = "{KAME_MAC}"}}]
+
+[host.kame.rc]
+ifconfig_em0_ipv6 = "inet6 {KAME} prefixlen 64"
+"""
+
+
 COMMAND_TIMEOUT = 15.0          # wall seconds for any one command run in a namespace
 
 _serial = itertools.count()

@@ -29,24 +29,11 @@ from kernel.wire.in_mcast import (MCAST_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP, gro
 from kernel.wire.signal import SIGINT, SIGTERM, sigaction_t
 from kernel.wire.socket import SOCK_DGRAM
 from tests.conftest import tshark_fields
-from tests.interop.conftest import BRIDGE_LL, run_lab_until, run_on
+from tests.interop.conftest import BRIDGE_LL, KAME_LL, one_host_lab, run_lab_until
 from userland import libc
 from userland.libc import stderr, stdout
 
-HOST = """\
-[lab]
-name = "mldquerier"
-seed = 1
-
-[segment.lan0]
-
-[host.kame]
-nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:0a"}]
-
-[host.kame.rc]
-ifconfig_em0_ipv6 = "inet6 2001:db8:1::a prefixlen 64"
-"""
-KAME_LL = "fe80::ff:fe00:a"
+HOST = one_host_lab("mldquerier")
 KAME_SOLICITED = "ff02::1:ff00:a"     # of fe80::ff:fe00:a and 2001:db8:1::a (RFC 4291 2.7.1)
 ASM = "ff05::1:3"                     # any-source join (site-local All-DHCP-Servers)
 SSM = "ff3e::8000:1"                  # source-specific join (RFC 4607 range) ...

@@ -14,25 +14,11 @@ import pytest
 
 from tests.conftest import require_tool
 from tests.interop.conftest import (
-    LINUX_LL, LINUX_MAC, run_in_netns_with_lab, run_lab_until, run_on,
+    KAME, KAME_LL, KAME_MAC, LINUX_LL, LINUX_MAC, one_host_lab, run_in_netns_with_lab,
+    run_lab_until, run_on,
 )
 
-HOST = """\
-[lab]
-name = "tap"
-seed = 1
-
-[segment.lan0]
-
-[host.kame]
-nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:0a"}]
-
-[host.kame.rc]
-ifconfig_em0_ipv6 = "inet6 2001:db8:1::a prefixlen 64"
-"""
-KAME = "2001:db8:1::a"
-KAME_LL = "fe80::ff:fe00:a"
-KAME_MAC = "02:00:00:00:00:0a"
+HOST = one_host_lab("tap")
 LINUX = "2001:db8:1::100"
 PING_RTT = re.compile(r"rtt min/avg/max/mdev = ([\d.]+)/([\d.]+)/([\d.]+)/")
 

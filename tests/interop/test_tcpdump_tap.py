@@ -18,23 +18,10 @@ import pytest
 
 from kernel.kern.vfs import namei, vfs_install
 from tests.conftest import require_tool, tshark_fields, tshark_problems
-from tests.interop.conftest import LINUX_MAC, run_in_netns_with_lab, run_lab_until, run_on
+from tests.interop.conftest import (KAME, KAME_MAC, LINUX_MAC, one_host_lab,
+                                    run_in_netns_with_lab, run_lab_until, run_on)
 
-HOST = """\
-[lab]
-name = "taptcpdump"
-seed = 1
-
-[segment.lan0]
-
-[host.kame]
-nic = [{model = "em", segment = "lan0", mac = "02:00:00:00:00:0a"}]
-
-[host.kame.rc]
-ifconfig_em0_ipv6 = "inet6 2001:db8:1::a prefixlen 64"
-"""
-KAME = "2001:db8:1::a"
-KAME_MAC = "02:00:00:00:00:0a"
+HOST = one_host_lab("taptcpdump")
 LINUX = "2001:db8:1::100"
 COUNT = 3                                      # echo requests Linux sends
 TIME = r"\d\d:\d\d:\d\d\.\d{6}"

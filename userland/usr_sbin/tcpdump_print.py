@@ -687,14 +687,21 @@ def _mldv2_query_print(ndo: netdissect_options, cp: int, length: int) -> None:
         q = d[cp + 25]
         qqi = q if q < 128 else ((q & 0x0F) | 0x10) << (((q & 0x70) >> 4) + 3)
         ndo.p(" qqi=%d" % qqi)
-    nsrcs = ndo.u16(cp + 26)
+    _query_sources(ndo, cp + 28, ndo.u16(cp + 26), length - 28, 16, ndo.ip6addr_string)
+
+
+def _query_sources(ndo: netdissect_options, first: int, nsrcs: int, room: int, alen: int,
+                   addr_string: Callable[[bytes], str]) -> None:
+    """The source list of an MLDv2 or IGMPv3 query and the closing bracket
+    (print-icmp6.c mldv2_query_print, print-igmp.c print_igmp_query): the
+    addresses with -vv, else their number; ``room`` octets are left for them."""
     if nsrcs > 0:
-        if length < 28 + nsrcs * 16:
+        if room < nsrcs * alen:
             ndo.p(" [invalid number of sources]")
         elif ndo.vflag > 1:
             ndo.p(" {")
             for i in range(nsrcs):
-                ndo.p(" %s" % ndo.ip6addr_string(ndo.raw(cp + 28 + 16 * i, 16)))
+                ndo.p(" %s" % addr_string(ndo.raw(first + alen * i, alen)))
             ndo.p(" }")
         else:
             ndo.p(", %d source(s)" % nsrcs)
@@ -1004,18 +1011,7 @@ def _igmpv3_query_print(ndo: netdissect_options, cp: int, length: int) -> None:
     if not ndo.u32(cp + 4):
         return
     ndo.p(" [gaddr %s" % ndo.ipaddr_string(ndo.raw(cp + 4, 4)))
-    nsrcs = ndo.u16(cp + 10)
-    if nsrcs > 0:
-        if length < 12 + nsrcs * 4:
-            ndo.p(" [invalid number of sources]")
-        elif ndo.vflag > 1:
-            ndo.p(" {")
-            for i in range(nsrcs):
-                ndo.p(" %s" % ndo.ipaddr_string(ndo.raw(cp + 12 + 4 * i, 4)))
-            ndo.p(" }")
-        else:
-            ndo.p(", %d source(s)" % nsrcs)
-    ndo.p("]")
+    _query_sources(ndo, cp + 12, ndo.u16(cp + 10), length - 12, 4, ndo.ipaddr_string)
 
 
 def _igmpv3_report_print(ndo: netdissect_options, cp: int, length: int) -> None:
