@@ -1,26 +1,11 @@
 """labfile: lab files (TOML) parsed and checked into plain dataclasses.
 
-A lab file names the segments of a lab, its hosts, their images and NICs::
-
-    [lab]
-    name = "demo"
-    seed = 1
-
-    [segment.lan0]
-    latency = "1us"
-    rate = "1Gbit"
-
-    [host.alice]
-    image = "host"
-    nic = [{model = "em", segment = "lan0"}]
-
-    [host.alice.rc]
-    ifconfig_em0_ipv6 = "inet6 2001:db8:1::a prefixlen 64"
-
-    [host.alice.files]
-    "/etc/ipsec.conf" = '''
-    spdflush;
-    '''
+A lab file names the segments of a lab, its hosts, their images and NICs:
+``[lab]`` (name, seed), ``[segment.NAME]`` (latency, rate, mtu ...), and for
+each ``[host.NAME]`` its image and ``nic = [{model = "em", segment = "lan0"}]``,
+with ``[host.NAME.rc]`` (rc.conf variables) and ``[host.NAME.files]`` (files
+laid over the image).  images/labs/pair.toml is the smallest whole one;
+docs/labs.md describes every key.
 
 :func:`load_lab` returns a :class:`LabSpec`; :meth:`emu.lab.Lab.from_file`
 builds it.  This module is pure — it imports nothing of the kernel, the drivers

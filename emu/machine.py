@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import random
 import traceback
+from functools import partial
+from operator import attrgetter
 from typing import Any, Callable, Optional
 
 from emu.bus import PCI_COMMAND_MASTER, PCI_COMMAND_MEMORY, IrqLine, PciBus, PciDevice
@@ -102,23 +104,33 @@ class PciAttachArgs:
         return self._dev.config_read(off, size)
 
 
+_sched_now = attrgetter("now")
+
+
 class Platform:
     """The machine-dependent services the kernel is booted with (its ``machdep``)."""
 
     def __init__(self, machine: "Machine") -> None:
         self._m = machine
+        self._guarded = machine.run_guarded
         self.sched = machine.sched
         self.rng = machine.rng
         self.hostname = machine.name
+        # The kernel asks the time and cancels callouts on every packet: the two
+        # as C-level callables (no Python frame), doing what the methods below say.
+        self.now = partial(_sched_now, machine.sched)
+        self.cancel = Scheduler.cancel
 
     def now(self) -> int:
         return self.sched.now
 
     def call_at(self, when: int, fn: Callable, *arg) -> object:
-        return self.sched.call_at(when, self._m.run_guarded, (fn, arg))
+        return self.sched.call_at(when, self._guarded, (fn, arg))
 
     def call_later(self, delay: int, fn: Callable, *arg) -> object:
-        return self.sched.call_later(delay, self._m.run_guarded, (fn, arg))
+        # Scheduler.call_later's arithmetic, without its extra call (hot: wakeup)
+        s = self.sched
+        return s.call_at(s.now + (int(delay) if delay > 0 else 0), self._guarded, (fn, arg))
 
     @staticmethod
     def cancel(ev: object) -> None:
@@ -162,7 +174,8 @@ class Machine:
         dev.mem = self.mem
         dev.sched = self.sched
         line = IrqLine(dev.config[0x3C])
-        line.deliver = self._schedule_intr
+        # _schedule_intr as one C-level call (a delivery per interrupt)
+        line.deliver = partial(self.sched.call_soon, self._intr)
         dev.irq = line
         self._handlers.setdefault(line.number, [])
         dev.plugged()

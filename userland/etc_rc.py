@@ -61,7 +61,7 @@ import re
 import shlex
 from typing import Optional
 
-from kernel.wire.fcntl import O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY
+from kernel.wire.fcntl import O_CREAT, O_TRUNC, O_WRONLY
 from kernel.wire.signal import SIG_IGN, SIGINT
 from kernel.wire.wait import WEXITSTATUS, WIFEXITED
 from userland import libc
@@ -113,12 +113,26 @@ class Rc:
         actions = None
         if stdout_path is not None:
             actions = [("open", 1, stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)]
+        pid = Rc.spawn(argv, actions)
+        if pid < 0:
+            return 127
+        return Rc.wait(pid)
+
+    @staticmethod
+    def spawn(argv: list[str], actions: Optional[list[tuple]]) -> int:
+        """posix_spawn ``argv`` with the file ``actions``: its pid, or -1 (the error
+        said on stderr) if it cannot run."""
         try:
-            pid = libc.posix_spawn(argv[0], argv, file_actions=actions)
+            return libc.posix_spawn(argv[0], argv, file_actions=actions)
         except OSError as e:
             libc.fflush(stdout)
             libc.fprintf(stderr, "/etc/rc: %s: %s\n", argv[0], libc.strerror(e.errno))
-            return 127
+            return -1
+
+    @staticmethod
+    def wait(pid: int) -> int:
+        """Wait for the child ``pid``: its exit status, 128 + signal if a signal
+        killed it, 127 if it cannot be waited for."""
         while True:
             try:
                 _, status = libc.waitpid(pid)
@@ -259,16 +273,23 @@ class Rc:
             self.ifconfig(ifn, ["up"])
         return cfg
 
-    def ifalias_inet6(self, ifn: str) -> bool:
-        """``ifconfig_IF_aliases``, ``ifconfig_IF_aliasN`` and
-        ``ipv6_ifconfig_IF_aliasN`` that are inet6, each ``ifconfig IF inet6 ... alias``."""
-        name = re.sub(r"[.\-/+]", "_", ifn)
+    def alias_words(self, name: str) -> list[str]:
+        """The words of ``ifconfig_IF_aliases`` and of ``ifconfig_IF_aliasN`` up to
+        the first empty or missing N, for the interface whose variable name is
+        ``name`` (network.subr ifalias_af_common)."""
         words = _split(self.vars.get(f"ifconfig_{name}_aliases", ""))
         for n in _numbered(self.vars, f"ifconfig_{name}_alias"):
             value = self.vars[f"ifconfig_{name}_alias{n}"]
             if not value:
                 break
             words += _split(value)
+        return words
+
+    def ifalias_inet6(self, ifn: str) -> bool:
+        """``ifconfig_IF_aliases``, ``ifconfig_IF_aliasN`` and
+        ``ipv6_ifconfig_IF_aliasN`` that are inet6, each ``ifconfig IF inet6 ... alias``."""
+        name = re.sub(r"[.\-/+]", "_", ifn)
+        words = self.alias_words(name)
         for n in _numbered(self.vars, f"ipv6_ifconfig_{name}_alias"):
             value = self.vars[f"ipv6_ifconfig_{name}_alias{n}"]
             if not value:
@@ -288,12 +309,7 @@ class Rc:
         """``ifconfig_IF_aliases`` and ``ifconfig_IF_aliasN`` that are inet, each
         ``ifconfig IF inet ... alias`` (network.subr ifalias_af_common)."""
         name = re.sub(r"[.\-/+]", "_", ifn)
-        words = _split(self.vars.get(f"ifconfig_{name}_aliases", ""))
-        for n in _numbered(self.vars, f"ifconfig_{name}_alias"):
-            value = self.vars[f"ifconfig_{name}_alias{n}"]
-            if not value:
-                break
-            words += _split(value)
+        words = self.alias_words(name)
         done = False
         for clause in _clauses(words):
             if clause[0] != "inet" or len(clause) < 2:
@@ -470,12 +486,7 @@ class Rc:
             rfd, wfd = libc.pipe()
             actions += [("dup2", rfd, 0), ("close", rfd), ("close", wfd)]
         argv = [IP6ADDRCTL_CMD] + args
-        try:
-            pid = libc.posix_spawn(argv[0], argv, file_actions=actions or None)
-        except OSError as e:
-            libc.fflush(stdout)
-            libc.fprintf(stderr, "/etc/rc: %s: %s\n", argv[0], libc.strerror(e.errno))
-            pid = -1
+        pid = self.spawn(argv, actions or None)
         if stdin_text is not None:
             libc.close(rfd)
             if pid > 0:
@@ -483,14 +494,7 @@ class Rc:
             libc.close(wfd)
         if pid < 0:
             return 127
-        while True:
-            try:
-                _, status = libc.waitpid(pid)
-                break
-            except OSError as e:
-                if e.errno != 4:            # EINTR
-                    return 127
-        return WEXITSTATUS(status) if WIFEXITED(status) else 128 + (status & 0x7F)
+        return self.wait(pid)
 
     def rc_netif(self) -> None:
         """rc.d/netif: network_start (clone_up, network_common ifn_start)."""
@@ -642,20 +646,8 @@ def _numbered(vars: dict[str, str], prefix: str) -> list[int]:
 
 
 def _read_file(path: str) -> Optional[str]:
-    try:
-        fd = libc.open(path, O_RDONLY)
-    except OSError:
-        return None
-    chunks = []
-    try:
-        while True:
-            b = libc.read(fd, 65536)
-            if not b:
-                break
-            chunks.append(b)
-    finally:
-        libc.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace")
+    data = libc.read_file(path)
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def _pidfile_alive(path: str) -> bool:

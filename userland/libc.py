@@ -21,7 +21,8 @@ The library is five modules, re-exported here:
   (lib/libc/net, lib/libc/inet);
 - libc_ip6.py — the RFC 3542 extension header helpers inet6_opt_* and
   inet6_rth_* (lib/libc/net/ip6opt.c, rthdr.c);
-- libc_stdio.py — stdio, err(3), getopt(3), syslog(3) (lib/libc/stdio, gen);
+- libc_stdio.py — stdio, err(3), getopt(3), syslog(3), atoi(3) (lib/libc/stdio,
+  gen, stdlib);
 - libc_mcast.py — setsourcefilter/getsourcefilter (RFC 3678), getifmaddrs(3).
 """
 from __future__ import annotations

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from kernel.wire.errno import EAFNOSUPPORT, strerror
-from kernel.wire.fcntl import O_RDONLY
 from kernel.wire.in6 import (
     IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL,
     inet_ntop6, inet_pton6, sockaddr_in6, split_zone,
 )
 from kernel.wire.in_ import inet_ntop4, inet_pton4, sockaddr_in
 from kernel.wire.socket import AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM
-from userland.libc_sys import close, open, read, sysctlbyname
+from userland.libc_sys import read_file, sysctlbyname
 
 
 # -- interfaces ----------------------------------------------------------------------------
@@ -210,21 +209,11 @@ class addrinfo:
 
 def _etc_lines(path: str) -> list[list[str]]:
     """The whitespace-split, comment-stripped lines of an /etc file ([] if none)."""
-    try:
-        fd = open(path, O_RDONLY)
-    except OSError:
+    data = read_file(path)
+    if data is None:
         return []
-    chunks = []
-    try:
-        while True:
-            b = read(fd, 65536)
-            if not b:
-                break
-            chunks.append(b)
-    finally:
-        close(fd)
     out = []
-    for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+    for line in data.decode("utf-8", "replace").splitlines():
         line = line.split("#", 1)[0].split()
         if line:
             out.append(line)

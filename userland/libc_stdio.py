@@ -1,4 +1,4 @@
-"""libc: stdio, err(3), getopt(3), syslog(3) (lib/libc/stdio, lib/libc/gen).
+"""libc: stdio, err(3), getopt(3), syslog(3), atoi(3) (lib/libc/stdio, gen, stdlib).
 
 Per-process state (the FILE buffers, openlog's settings) lives in the
 process's user memory (``getcurrent().vm``), as C keeps it in static storage.
@@ -420,10 +420,24 @@ def syslog(priority: int, fmt: str, *args: Any) -> None:
             pass
 
 
+# -- stdlib ----------------------------------------------------------------------------------
+def atoi(s: str) -> int:
+    """atoi(3) (lib/libc/stdlib): the leading decimal digits after white space and
+    a sign, 0 if there are none."""
+    s = s.strip()
+    sign, i, n = 1, 0, 0
+    if s[:1] in ("+", "-"):
+        sign = -1 if s[0] == "-" else 1
+        i = 1
+    while i < len(s) and s[i].isdigit():
+        n = n * 10 + int(s[i])
+        i += 1
+    return sign * n
+
 
 __all__ = ["BUFSIZ", "EOF", "FILE", "stdin", "stdout", "stderr", "setvbuf", "setlinebuf",
            "setbuf", "fflush", "printf", "fprintf", "sprintf", "puts", "fputs", "putchar",
            "fputc", "fwrite", "fgets", "fread", "feof", "fileno", "fdopen", "fopen", "fclose",
            "err", "errc", "errx", "warn", "warnc", "warnx", "perror", "getopt", "openlog",
-           "closelog", "setlogmask", "LOG_MASK", "LOG_UPTO", "syslog"]
+           "closelog", "setlogmask", "LOG_MASK", "LOG_UPTO", "syslog", "atoi"]
 __all__ += [n for n in dir() if n.startswith("LOG_") and n not in __all__]

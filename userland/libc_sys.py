@@ -344,6 +344,29 @@ def read(fd: int, n: int) -> bytes:
     return _trap()(_S.SYS_read, fd, n)
 
 
+def read_all(fd: int) -> bytes:
+    """What is left on ``fd``: read(2) to end of file (kamebox's, not BSD's)."""
+    chunks = []
+    while True:
+        b = read(fd, 65536)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
+def read_file(path: str) -> Optional[bytes]:
+    """The whole of the file ``path``, None if it cannot be opened; a read error
+    still raises (kamebox's, not BSD's)."""
+    try:
+        fd = open(path, O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return read_all(fd)
+    finally:
+        close(fd)
+
+
 def write(fd: int, data: Union[bytes, str]) -> int:
     if isinstance(data, str):
         data = data.encode("utf-8", "replace")
@@ -496,7 +519,11 @@ def _timeout_ns(t: Any) -> Optional[int]:
 
 def poll(fds: list, timeout: int = -1) -> int:
     """poll(2) on a list of ``pollfd``; ``timeout`` in milliseconds (-1: forever)."""
-    return _trap()(_S.SYS_poll, fds, timeout)
+    try:
+        trap = getcurrent().trap             # _trap() inline: poll is ping6 -f's every turn
+    except AttributeError:
+        trap = _trap()
+    return trap(_S.SYS_poll, fds, timeout)
 
 
 # -- time ----------------------------------------------------------------------------------
@@ -505,7 +532,11 @@ def clock_gettime(clock_id: int = CLOCK_REALTIME) -> timespec:
 
 
 def gettimeofday() -> timeval:
-    return _trap()(_S.SYS_gettimeofday)
+    try:
+        trap = getcurrent().trap
+    except AttributeError:
+        trap = _trap()
+    return trap(_S.SYS_gettimeofday)
 
 
 def time() -> int:
@@ -604,12 +635,20 @@ def recv(s: int, n: int, flags: int = 0) -> bytes:
 
 
 def sendmsg(s: int, msg: Any, flags: int = 0) -> int:
-    return _trap()(_S.SYS_sendmsg, s, msg, flags)
+    try:
+        trap = getcurrent().trap
+    except AttributeError:
+        trap = _trap()
+    return trap(_S.SYS_sendmsg, s, msg, flags)
 
 
 def recvmsg(s: int, msg: Any, flags: int = 0) -> int:
     """recvmsg(2): fills ``msg`` (kernel/wire/socket.msghdr); returns the byte count."""
-    return _trap()(_S.SYS_recvmsg, s, msg, flags)
+    try:
+        trap = getcurrent().trap
+    except AttributeError:
+        trap = _trap()
+    return trap(_S.SYS_recvmsg, s, msg, flags)
 
 
 def getsockopt(s: int, level: int, name: int, value: Any = None) -> Any:
@@ -688,6 +727,17 @@ def gethostname() -> str:
 
 def sethostname(name: str) -> None:
     sysctlbyname("kern.hostname", name)
+
+
+def trimdomain(host: str) -> str:
+    """trimdomain(3) (libutil): ``host`` without its domain when that is this
+    host's own (everything after the first dot of gethostname)."""
+    try:
+        domain = gethostname().partition(".")[2]
+    except OSError:
+        domain = ""
+    head, dot, rest = host.partition(".")
+    return head if dot and domain and rest == domain else host
 
 
 @dataclass(frozen=True)

@@ -358,15 +358,6 @@ def pcap_close(p: pcap_t) -> None:
 
 
 # -- savefiles -----------------------------------------------------------------------------------
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while True:
-        b = libc.read(fd, 65536)
-        if not b:
-            return b"".join(chunks)
-        chunks.append(b)
-
-
 def pcap_open_offline(fname: str) -> pcap_t:
     """Open a savefile (PcapError with libpcap's messages)."""
     try:
@@ -374,7 +365,7 @@ def pcap_open_offline(fname: str) -> pcap_t:
     except OSError as e:
         raise PcapError(PCAP_ERROR, f"{fname}: {e.strerror}") from None
     try:
-        data = _read_all(fd)
+        data = libc.read_all(fd)
     except OSError as e:
         raise PcapError(PCAP_ERROR, f"error reading dump file: {e.strerror}") from None
     finally:

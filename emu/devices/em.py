@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
-from emu.devices.ether import DROP_DMA, EtherDevice, Port, TraceHook, parse_mac
+from emu.devices.ether import (DROP_DMA, DROP_FILTER, DROP_LINK_DOWN, DROP_NO_DESC, DROP_OVERSIZE,
+                               DROP_RUNT, DROP_RX_DISABLED, DROP_TX_BAD_LENGTH, EtherDevice)
 from emu.devices.regfile import RegisterFile
 from emu.sched import Scheduler
 from emu.devices.em_regs import (
@@ -44,13 +45,6 @@ from emu.devices.em_regs import (
 )
 
 # Drop reasons (§9): the keys of E1000.drops.
-DROP_FILTER = "filter mismatch"
-DROP_NO_DESC = "no descriptors"
-DROP_LINK_DOWN = "link down"
-DROP_RX_DISABLED = "receiver disabled"
-DROP_OVERSIZE = "oversize"
-DROP_RUNT = "runt"
-DROP_TX_BAD_LENGTH = "tx bad length"
 DROP_REASONS = (DROP_FILTER, DROP_NO_DESC, DROP_DMA, DROP_LINK_DOWN, DROP_RX_DISABLED,
                 DROP_OVERSIZE, DROP_RUNT, DROP_TX_BAD_LENGTH)
 
@@ -101,20 +95,9 @@ class E1000(RegisterFile, EtherDevice):
     BAR0_SIZE = BAR0_SIZE
 
     def __init__(self, mac: Union[bytes, str], name: str = "em0") -> None:
-        super().__init__()
-        self.name = name
-        self.mac_address = parse_mac(mac)
+        super().__init__(mac, name, DROP_REASONS)
         self.eeprom = eeprom_image(self.mac_address)
-        self.port: Optional[Port] = None
-        self.trace: Optional[TraceHook] = None
-        self.drops: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
-        self.dma_faults = 0
-        self.tx_bad_desc = 0
         self.tx_no_ifcs = 0
-        self.unimpl_writes = 0
-        self.irq_assertions = 0
-        self._carrier = False
-        self._irq_level = False
         self._rxt_ev = None
         self._itr_ev = None
         self.reset()
@@ -283,39 +266,23 @@ class E1000(RegisterFile, EtherDevice):
     def update_irq(self) -> None:
         """Drive the line from ``ICR & IMS``, no faster than ITR allows (§6.3)."""
         regs = self.regs
-        if regs[_ICR] & regs[_IMS]:
-            if self._irq_level:
-                # Level-triggered: the line stays high while causes are pending;
-                # the controller samples it again when nothing is in service
-                # (a delivery lost in between is retried on the next cause).
-                irq = self.irq
-                if irq is not None and not irq.pending:
-                    irq.set(True)
+        pending = regs[_ICR] & regs[_IMS]
+        if not pending and self._itr_ev is not None:
+            # Nothing left to signal: the throttled assertion is not needed.
+            Scheduler.cancel(self._itr_ev)
+            self._itr_ev = None
+        if not self._irq_level_update(pending):
+            return
+        itr = regs[_ITR]
+        now = self.sched.now if self.sched is not None else 0
+        if itr and self._last_assert is not None:
+            due = self._last_assert + itr * ITR_UNIT_NS
+            if now < due:
+                if self._itr_ev is None:
+                    self._itr_ev = self.sched.call_at(due, self._itr_expired)
                 return
-            itr = regs[_ITR]
-            now = self.sched.now if self.sched is not None else 0
-            if itr and self._last_assert is not None:
-                due = self._last_assert + itr * ITR_UNIT_NS
-                if now < due:
-                    if self._itr_ev is None:
-                        self._itr_ev = self.sched.call_at(due, self._itr_expired)
-                    return
-            self._irq_level = True
-            self._last_assert = now
-            self.irq_assertions += 1
-            if self.trace is not None:
-                self.trace("em_intr", dev=self.name, icr=regs[_ICR])
-            if self.irq is not None:
-                self.irq.set(True)
-        else:
-            if self._itr_ev is not None:
-                # Nothing left to signal: the throttled assertion is not needed.
-                Scheduler.cancel(self._itr_ev)
-                self._itr_ev = None
-            if self._irq_level:
-                self._irq_level = False
-                if self.irq is not None:
-                    self.irq.set(False)
+        self._last_assert = now
+        self._irq_raise("em_intr", icr=regs[_ICR])
 
     def _itr_expired(self) -> None:
         self._itr_ev = None

@@ -3,18 +3,29 @@
 em.py (82540EM) and re.py (RTL8169) differ in their register files, rings and
 interrupt logic (docs/hw/em.md, docs/hw/re.md), but plug into a wire port, follow
 its carrier and count every dropped frame by reason the same way.  A model
-subclasses :class:`EtherDevice` and provides ``_update_link()`` (its link
-register and link-change interrupt), and the attributes ``port``, ``_carrier``,
-``_link``, ``drops`` (reason -> frames), ``dma_faults``, ``trace`` and ``name``.
+subclasses :class:`EtherDevice`, passes its MAC address, name and drop reasons
+to its ``__init__`` (which sets ``port``, ``_carrier``, ``_link``, ``drops``
+(reason -> frames), ``dma_faults``, ``trace``, ``name`` and the other counters
+both models keep) and provides ``_update_link()`` (its link register and
+link-change interrupt).
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Protocol, Union
+from typing import Callable, Iterable, Optional, Protocol, Union
 
-from emu.bus import PciDevice
+from emu.devices.intx import IntxDevice
 
 TraceHook = Callable[..., None]
+
+# Drop reasons both models count (em §9, re §10); each adds its own.
 DROP_DMA = "DMA fault"
+DROP_FILTER = "filter mismatch"
+DROP_NO_DESC = "no descriptors"
+DROP_LINK_DOWN = "link down"
+DROP_RX_DISABLED = "receiver disabled"
+DROP_OVERSIZE = "oversize"
+DROP_RUNT = "runt"
+DROP_TX_BAD_LENGTH = "tx bad length"
 
 
 class Port(Protocol):
@@ -40,12 +51,29 @@ def parse_mac(mac: Union[bytes, str]) -> bytes:
     return mac
 
 
-class EtherDevice(PciDevice):
+class EtherDevice(IntxDevice):
     """The cable and drop bookkeeping of an Ethernet NIC model."""
 
     port: Optional[Port]
     _carrier: bool
     _link: bool
+
+    def __init__(self, mac: Union[bytes, str], name: str, drop_reasons: Iterable[str]) -> None:
+        """What every model starts with: its station address, no cable, no trace, no
+        carrier, no link, the interrupt line low and every counter at zero."""
+        super().__init__()
+        self.name = name
+        self.mac_address = parse_mac(mac)
+        self.port = None
+        self.trace: Optional[TraceHook] = None
+        self.drops: dict[str, int] = dict.fromkeys(drop_reasons, 0)
+        self.dma_faults = 0
+        self.tx_bad_desc = 0
+        self.unimpl_writes = 0
+        self.irq_assertions = 0
+        self._carrier = False
+        self._link = False
+        self._irq_level = False
 
     def _update_link(self) -> None:  # pragma: no cover - each model has its own
         raise NotImplementedError

@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives import hmac as _hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from emu.bus import PciDevice
 from emu.sched import Scheduler
+from emu.devices.intx import IntxDevice
 from emu.devices.regfile import RegisterFile
 from emu.devices.kce_regs import (
     AUTH_CAP, BAR0_SIZE, CAP_SALT, CAPS, CAPS_ALL, CIPHER_CAP, CTL_DONE, CTL_ENC,
@@ -193,7 +193,7 @@ def _icv(sa: _SA, nonce: bytes, authdata: bytes) -> bytes:
     return mac.finalize()[:sa.icvlen]
 
 
-class KCE(RegisterFile, PciDevice):
+class KCE(RegisterFile, IntxDevice):
     """The KCE-1 of ``docs/hw/kce.md``.
 
     Public state besides the registers: ``errors`` (reason -> count),
@@ -300,24 +300,9 @@ class KCE(RegisterFile, PciDevice):
     def update_irq(self) -> None:
         """Drive the line from ``ISR & IER`` (level-triggered, §7.1)."""
         regs = self.regs
-        if regs[_ISR] & regs[_IER]:
-            irq = self.irq
-            if self._irq_level:
-                # A new cause while asserted: the controller samples the line again.
-                if irq is not None and not irq.pending:
-                    irq.set(True)
-                return
-            self._irq_level = True
-            self.irq_assertions += 1
+        if self._irq_level_update(regs[_ISR] & regs[_IER]):
             regs[_STAT_INTR] += 1
-            if self.trace is not None:
-                self.trace("kce_intr", dev=self.name, isr=regs[_ISR])
-            if irq is not None:
-                irq.set(True)
-        elif self._irq_level:
-            self._irq_level = False
-            if self.irq is not None:
-                self.irq.set(False)
+            self._irq_raise("kce_intr", isr=regs[_ISR])
 
     def _set_cause(self, cause: int) -> None:
         regs = self.regs

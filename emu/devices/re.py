@@ -30,7 +30,8 @@ import struct
 import zlib
 from typing import Callable, Optional, Union
 
-from emu.devices.ether import DROP_DMA, EtherDevice, Port, TraceHook, parse_mac
+from emu.devices.ether import (DROP_DMA, DROP_FILTER, DROP_LINK_DOWN, DROP_NO_DESC, DROP_OVERSIZE,
+                               DROP_RUNT, DROP_RX_DISABLED, DROP_TX_BAD_LENGTH, EtherDevice)
 from emu.devices.re_regs import (
     BAR0_SIZE, CHIPCMD, CMD_RE, CMD_RST, CMD_TE, CR9346, DESC_EOR, DESC_FS, DESC_LS,
     DESC_OWN, DTCCR_ADDR_MASK, DTCCR_CMD, DTCCR_HI, DTCCR_LO, EEM_CONFIG_WRITE, EEM_MASK,
@@ -47,14 +48,7 @@ from emu.devices.re_regs import (
 )
 
 # Drop reasons (§10): the keys of RTL8169.drops.
-DROP_FILTER = "filter mismatch"
-DROP_NO_DESC = "no descriptors"
-DROP_LINK_DOWN = "link down"
-DROP_RX_DISABLED = "receiver disabled"
-DROP_OVERSIZE = "oversize"
-DROP_RUNT = "runt"
 DROP_BAD_DESC = "bad descriptor"
-DROP_TX_BAD_LENGTH = "tx bad length"
 DROP_REASONS = (DROP_FILTER, DROP_NO_DESC, DROP_DMA, DROP_LINK_DOWN, DROP_RX_DISABLED,
                 DROP_OVERSIZE, DROP_RUNT, DROP_BAD_DESC, DROP_TX_BAD_LENGTH)
 
@@ -141,26 +135,14 @@ class RTL8169(EtherDevice):
     BAR0_SIZE = BAR0_SIZE
 
     def __init__(self, mac: Union[bytes, str], name: str = "re0") -> None:
-        super().__init__()
-        self.name = name
-        self.mac_address = parse_mac(mac)
-        self.port: Optional[Port] = None
-        self.trace: Optional[TraceHook] = None
+        super().__init__(mac, name, DROP_REASONS)
         # Fault-injection hook (emu/faults.py): called with how many descriptors
         # past rx_cur an RX descriptor with OWN set lies; False hides its OWN bit.
         self.rx_own_filter: Optional[OwnFilter] = None
-        self.drops: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
-        self.dma_faults = 0
-        self.tx_bad_desc = 0
         self.cfg_locked_writes = 0
         self.tx_poll_ignored = 0
         self.hpq_polls = 0
-        self.unimpl_writes = 0
-        self.irq_assertions = 0
         self.rx_desc_taken = 0
-        self._carrier = False
-        self._link = False
-        self._irq_level = False
         self.power_on_reset()
 
     # -- §8 reset -----------------------------------------------------------------------
@@ -354,24 +336,8 @@ class RTL8169(EtherDevice):
     def update_irq(self) -> None:
         """Drive the line from ``IntrStatus & IntrMask`` (§6.2)."""
         regs = self.regs
-        if regs[INTRSTATUS] & regs[INTRMASK]:
-            irq = self.irq
-            if self._irq_level:
-                # Level-triggered: the line stays high while causes are pending;
-                # the controller samples it again when nothing is in service.
-                if irq is not None and not irq.pending:
-                    irq.set(True)
-                return
-            self._irq_level = True
-            self.irq_assertions += 1
-            if self.trace is not None:
-                self.trace("re_intr", dev=self.name, isr=regs[INTRSTATUS])
-            if irq is not None:
-                irq.set(True)
-        elif self._irq_level:
-            self._irq_level = False
-            if self.irq is not None:
-                self.irq.set(False)
+        if self._irq_level_update(regs[INTRSTATUS] & regs[INTRMASK]):
+            self._irq_raise("re_intr", isr=regs[INTRSTATUS])
 
     # -- §9 link --------------------------------------------------------------------------
     def _update_link(self) -> None:

@@ -83,6 +83,12 @@ def sys_readv(td: "proc", fd: int, iov: list) -> int:
 
 
 def copyout_iov(data: bytes, iov: list) -> int:
+    if len(iov) == 1 and type(iov[0]) is bytearray:
+        # One buffer (recvmsg's usual case): same-length slice assignment, no resize.
+        b = iov[0]
+        n = len(b) if len(b) < len(data) else len(data)
+        b[:n] = data[:n] if n < len(data) else data
+        return n
     off = 0
     try:
         for b in iov:

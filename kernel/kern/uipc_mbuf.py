@@ -45,12 +45,13 @@ class mbuf:
 
     def __init__(self, data: bytes | bytearray | memoryview = b"", leading: int = MLEADING,
                  trailing: int = 0) -> None:
-        n = len(data)
-        buf = bytearray(leading + n + trailing)
-        buf[leading:leading + n] = data
+        buf = bytearray(leading)
+        buf += data                     # one copy, no zero-fill of the data part
+        if trailing:
+            buf += bytes(trailing)
         self.buf = buf
         self.off = leading
-        self.m_len = n
+        self.m_len = len(buf) - leading - trailing
         self.m_flags = M_PKTHDR
         self.rcvif: Any = None
         self.m_tags: Optional[list[m_tag]] = None

@@ -134,9 +134,16 @@ def sbappendaddr(sb: sockbuf, asa: Any, m: "mbuf", control: Optional[list] = Non
     Returns False (and queues nothing) when the buffer is full.
     """
     dlen = m.m_len
-    ctl = (_salen(asa) if asa is not None else 0) + (_ctllen(control) if control else 0)
+    ctl = 0
+    mbcnt = MSIZE if dlen <= MHLEN else _mbcnt(dlen)
+    if asa is not None:
+        n = _salen_cache.get(type(asa))
+        ctl = n if n is not None else _salen(asa)
+        mbcnt += MSIZE
+    if control:
+        ctl += _ctllen(control)
+        mbcnt += MSIZE
     cc = dlen + ctl
-    mbcnt = _mbcnt(dlen) + (MSIZE if control else 0) + (MSIZE if asa is not None else 0)
     if cc > sb.sb_hiwat - sb.sb_cc or mbcnt > sb.sb_mbmax - sb.sb_mbcnt:
         return False
     sb.sb_mb.append([asa, m, control, cc, mbcnt])

@@ -29,7 +29,7 @@ from kernel.wire.fcntl import FNONBLOCK, FREAD, FWRITE
 from kernel.wire.signal import SIGPIPE
 from kernel.wire.socket import (
     MSG_CTRUNC, MSG_NOSIGNAL, MSG_TRUNC, SO_ACCEPTCONN, SO_NOSIGPIPE, SOCK_CLOEXEC,
-    SOCK_DGRAM, SOCK_NONBLOCK, CMSG_SPACE, msghdr,
+    SOCK_DGRAM, SOCK_NONBLOCK, msghdr,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,7 +235,7 @@ def sys_recvmsg(td: "proc", s: int, msg: msghdr, flags: int = 0) -> int:
     if control:
         room = controllen
         for c in control:
-            need = CMSG_SPACE(len(c[2]))
+            need = 16 + ((len(c[2]) + 7) & ~7)    # CMSG_SPACE on LP64
             if need > room:
                 outflags |= MSG_CTRUNC
                 break

@@ -74,6 +74,7 @@ _LDX_IMM = BPF_LDX | BPF_W | BPF_IMM
 _LD_MEM = BPF_LD | BPF_W | BPF_MEM
 _LDX_MEM = BPF_LDX | BPF_W | BPF_MEM
 _LDX_MSH = BPF_LDX | BPF_B | BPF_MSH
+_LD_SCALAR = frozenset((_LD_IMM, _LD_MEM, _LD_W_LEN, _LDX_IMM, _LDX_MEM, _LDX_W_LEN))
 _RET_K = BPF_RET | BPF_K
 _RET_A = BPF_RET | BPF_A
 _TAX = BPF_MISC | BPF_TAX
@@ -136,8 +137,27 @@ def bpf_filter(pc: Optional[Sequence[bpf_insn]], p: Buffer, wirelen: int, buflen
                 return 0
             op = code & 0xF0
             i += jt if _jmp(op, A, X if code & BPF_X else k) else jf
-        elif cls == BPF_LD:
-            if code == _LD_H_ABS:
+        elif cls == BPF_LD or cls == BPF_LDX:
+            if code in _LD_SCALAR:
+                # BPF_IMM, BPF_MEM and BPF_LEN load A and X alike
+                mode = code & 0xE0
+                if mode == BPF_IMM:
+                    v = k
+                elif mode == BPF_LEN:
+                    v = wirelen & _U32
+                elif k < BPF_MEMWORDS:
+                    v = mem[k]
+                else:
+                    return 0
+                if cls == BPF_LD:
+                    A = v
+                else:
+                    X = v
+            elif code == _LDX_MSH:
+                if k >= buflen:
+                    return 0
+                X = (p[k] & 0x0F) << 2
+            elif code == _LD_H_ABS:
                 if k + 2 > buflen:
                     return 0              # out of bounds: reject
                 A = _H(p, k)[0]
@@ -149,14 +169,6 @@ def bpf_filter(pc: Optional[Sequence[bpf_insn]], p: Buffer, wirelen: int, buflen
                 if k + 4 > buflen:
                     return 0
                 A = _W(p, k)[0]
-            elif code == _LD_IMM:
-                A = k
-            elif code == _LD_MEM:
-                if k >= BPF_MEMWORDS:
-                    return 0
-                A = mem[k]
-            elif code == _LD_W_LEN:
-                A = wirelen & _U32
             elif code == _LD_H_IND:
                 off = X + k
                 if off + 2 > buflen:
@@ -190,29 +202,10 @@ def bpf_filter(pc: Optional[Sequence[bpf_insn]], p: Buffer, wirelen: int, buflen
             if r is None:
                 return 0                  # division by zero: reject
             A = r
-        elif cls == BPF_LDX:
-            if code == _LDX_MSH:
-                if k >= buflen:
-                    return 0
-                X = (p[k] & 0x0F) << 2
-            elif code == _LDX_IMM:
-                X = k
-            elif code == _LDX_MEM:
-                if k >= BPF_MEMWORDS:
-                    return 0
-                X = mem[k]
-            elif code == _LDX_W_LEN:
-                X = wirelen & _U32
-            else:
+        elif cls == BPF_ST or cls == BPF_STX:
+            if code != cls or k >= BPF_MEMWORDS:
                 return 0
-        elif cls == BPF_ST:
-            if code != BPF_ST or k >= BPF_MEMWORDS:
-                return 0
-            mem[k] = A
-        elif cls == BPF_STX:
-            if code != BPF_STX or k >= BPF_MEMWORDS:
-                return 0
-            mem[k] = X
+            mem[k] = A if cls == BPF_ST else X
         else:                             # BPF_MISC
             if code == _TAX:
                 X = A

@@ -96,7 +96,9 @@ def ether_demux(ifp: ifnet, m: mbuf) -> None:
     if proto is None:
         ifp.if_data.ifi_noproto += 1
         return
-    m.m_adj(ETHER_HDR_LEN)
+    n = ETHER_HDR_LEN if m.m_len >= ETHER_HDR_LEN else m.m_len    # m_adj(m, ETHER_HDR_LEN)
+    m.off += n
+    m.m_len -= n
     proto(ifp, m)
 
 
@@ -116,9 +118,12 @@ def ether_output(ifp: ifnet, m: mbuf, dst: bytes, ethertype: int,
     _eh.pack_into(m.buf, off, dst, ifp.if_addr if src is None else src, ethertype)
     if dst[0] & 0x01 and dst != ETHER_BROADCAST:
         ifp.if_data.ifi_omcasts += 1
-    if not ifp.if_snd.enqueue(m):
+    ifq = ifp.if_snd                   # IF_ENQUEUE (ifqueue.enqueue inline)
+    if len(ifq.q) >= ifq.ifq_maxlen:
+        ifq.ifq_drops += 1
         ifp.if_data.ifi_oqdrops += 1
         return errno.ENOBUFS
+    ifq.q.append(m)
     if ifp.if_bpf is not None:         # BPF_MTAP of the frame handed to the driver
         bpf_mtap(ifp, m, True)
     if ifp.if_start is not None:

@@ -40,7 +40,7 @@ the packets and bytes a tunnel carries are in its ``if_data``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
 from kernel.kern.subr_prf import LOG_NOTICE, log
@@ -83,6 +83,7 @@ _ETHERTYPE_IP = int(ETHERTYPE.IP)
 _ETHERTYPE_IPV6 = int(ETHERTYPE.IPV6)
 _IFF_UP = int(IFF.UP)
 _IFF_RUNNING = int(IFF.DRV_RUNNING)
+_IFF_LINK2 = int(IFF.LINK2)
 
 
 class gifstat:
@@ -249,6 +250,19 @@ def _sin6(sa: Any) -> Optional[tuple[bytes, int]]:
     return None
 
 
+def _phyaddr(data: Any, req: type, conv: Callable[[Any], Any], other: type
+             ) -> tuple[int, Any, Any]:
+    """SIOCSIFPHYADDR(_IN6)'s checks of its ``req``: (0, source, destination) as
+    ``conv`` makes them of the two sockaddrs, or (errno, None, None)."""
+    if not isinstance(data, req):
+        return E.EINVAL, None, None
+    src, dst = conv(data.ifra_addr), conv(data.ifra_dstaddr)
+    if src is None or dst is None:
+        # "sa_family must be equal" / "check sa_family looks sane for the cmd"
+        return (E.EAFNOSUPPORT if isinstance(data.ifra_addr, other) else E.EINVAL), None, None
+    return 0, src, dst
+
+
 def gif_ioctl(ifp: Any, cmd: int, data: Any) -> int:
     """The interface's ioctls (gif_ioctl); a BSD errno."""
     sc: gif_softc = ifp.if_softc
@@ -260,21 +274,16 @@ def gif_ioctl(ifp: Any, cmd: int, data: Any) -> int:
         ifp.if_mtu = data
         return 0
     if cmd == SIOCSIFPHYADDR:
-        if not isinstance(data, in_aliasreq):
-            return E.EINVAL
-        src, dst = _sin(data.ifra_addr), _sin(data.ifra_dstaddr)
-        if src is None or dst is None:
-            # "sa_family must be equal" / "check sa_family looks sane for the cmd"
-            return E.EAFNOSUPPORT if isinstance(data.ifra_addr, sockaddr_in6) else E.EINVAL
+        err, src, dst = _phyaddr(data, in_aliasreq, _sin, sockaddr_in6)
+        if err:
+            return err
         if src == INADDR_ANY or dst == INADDR_ANY:
             return E.EADDRNOTAVAIL
         return gif_set_tunnel(sc, AF_INET, src, dst)
     if cmd == SIOCSIFPHYADDR_IN6:
-        if not isinstance(data, in6_aliasreq):
-            return E.EINVAL
-        s6, d6 = _sin6(data.ifra_addr), _sin6(data.ifra_dstaddr)
-        if s6 is None or d6 is None:
-            return E.EAFNOSUPPORT if isinstance(data.ifra_addr, sockaddr_in) else E.EINVAL
+        err, s6, d6 = _phyaddr(data, in6_aliasreq, _sin6, sockaddr_in)
+        if err:
+            return err
         (src, szone), (dst, dzone) = s6, d6
         if src == IN6ADDR_ANY or dst == IN6ADDR_ANY:
             return E.EADDRNOTAVAIL
@@ -358,6 +367,32 @@ def gif_output(ifp: Any, m: mbuf, dst: Any, ethertype: int) -> int:
 # -- input ---------------------------------------------------------------------------------------
 _V4COMPAT_PREFIX = bytes(12)
 _V4MAPPED_PREFIX = bytes(10) + b"\xff\xff"
+
+
+def gif_route_mtu(rt: Any, linkmtu: Callable[[Any], int]) -> int:
+    """The MTU towards a tunnel's remote end over the route ``rt``: its learnt path MTU
+    where that is below ``linkmtu`` of its interface; 0 without a route."""
+    if rt is None or rt.rt_ifp is None:
+        return 0
+    mtu = linkmtu(rt.rt_ifp)
+    if rt.rt_mtu and rt.rt_mtu < mtu:
+        mtu = rt.rt_mtu
+    return mtu
+
+
+def gif_ingress_ok(sc: gif_softc, m: mbuf, rtalloc: Callable[[], Any]) -> bool:
+    """KAME gif_validate4/gif_validate6 "ingress filters on outer source": unless the
+    tunnel has IFF_LINK2, the route back to the outer source (``rtalloc()``) must go
+    out the interface the packet came in on; else the packet is counted and dropped."""
+    gifp = sc.gif_if
+    if gifp.if_flags & _IFF_LINK2 or m.m_flags & M_LOOP:
+        return True                       # from this host to itself: no wire was involved
+    rt = rtalloc()
+    if rt is not None and rt.rt_ifp is m.rcvif:
+        return True
+    gifp.kernel.gif.gifstat.gifs_ingress += 1
+    gifp.if_data.ifi_iqdrops += 1
+    return False
 
 
 def gif_validate_inner6(m: mbuf) -> bool:

@@ -47,13 +47,13 @@ cache, for ``ndp -a``).  Their values are the bytes of the messages.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.kern.kern_sysctl import SYSCTL_PROC, SYSCTL_STRUCT
 from kernel.kern.uipc_domain import PR_ADDR, PR_ATOMIC, domain, domain_add, pr_usrreqs, protosw
 from kernel.kern.uipc_mbuf import mbuf
-from kernel.kern.uipc_socket2 import (SBS_CANTRCVMORE, sbappendaddr, socantsendmore,
-                                      soisconnected, soreserve, sorwakeup)
+from kernel.kern.uipc_socket2 import SBS_CANTRCVMORE, sbappendaddr, sorwakeup
+from kernel.net.raw_usrreq import raw_attach, raw_ushutdown
 from kernel.wire import errno as E
 from kernel.wire.in6 import AF_INET6, in6_is_scoped, in6_mask2len, in6_prefix_mask, sockaddr_in6
 from kernel.wire.in_ import AF_INET, in_mask2len, sockaddr_in
@@ -123,7 +123,7 @@ def rts_init(k: "Kernel") -> None:
     st = rtsock_state()
     k.rtsock = st
     usr = pr_usrreqs(pru_attach=rts_attach, pru_detach=rts_detach, pru_send=rts_send,
-                     pru_shutdown=rts_shutdown, pru_abort=rts_detach)
+                     pru_shutdown=raw_ushutdown, pru_abort=rts_detach)
     domain_add(k, domain(PF_ROUTE, "route",
                          [protosw(SOCK_RAW, 0, PR_ATOMIC | PR_ADDR, usr, pr_name="rts")]))
     if getattr(k, "rt", None) is None:
@@ -150,20 +150,10 @@ def rts_init(k: "Kernel") -> None:
 
 # -- user requests ------------------------------------------------------------------------
 def rts_attach(so: Any, proto: int, td: Any) -> int:
-    if so.so_pcb is not None:
-        return E.EISCONN
     st = _st(so.so_kernel)
-    if st is None:
-        return E.EPROTONOSUPPORT
-    err = soreserve(so, ROUTE_SENDSPACE, ROUTE_RECVSPACE)
-    if err:
-        return err
-    rcb = rawcb(so, proto)
-    so.so_pcb = rcb
-    st.rcbs.append(rcb)
-    so.so_options |= SO_USELOOPBACK           # BSD: a routing socket hears its own messages
-    soisconnected(so)
-    return 0
+    # BSD: a routing socket hears its own messages (SO_USELOOPBACK)
+    return raw_attach(so, st.rcbs if st is not None else None, ROUTE_SENDSPACE,
+                      ROUTE_RECVSPACE, lambda: rawcb(so, proto), SO_USELOOPBACK)
 
 
 def rts_detach(so: Any) -> None:
@@ -178,11 +168,6 @@ def rts_send(so: Any, flags: int, m: mbuf, nam: Any, control: Any, td: Any) -> i
     if control:
         return E.EINVAL
     return route_output(so, m, td)
-
-
-def rts_shutdown(so: Any) -> int:
-    socantsendmore(so)
-    return 0
 
 
 # -- delivering messages ------------------------------------------------------------------
@@ -468,6 +453,45 @@ def _mask_plen(mask: Any) -> int:
     return -1
 
 
+def _rtm_target(f: dict[str, Any], addrs: dict[int, Any], hostlen: int,
+                mask_plen: Callable[[Any], int]) -> tuple[int, bool, bool]:
+    """What a request names, either family: the prefix length (``hostlen`` for a host
+    route: RTF_HOST or no RTA_NETMASK; else ``mask_plen`` of the netmask, -1 if it is
+    not one), whether the route must match exactly (RTM_GET without a netmask looks
+    up the best match), and whether the reply carries RTA_IFP/RTA_IFA."""
+    mask = addrs.get(RTAX_NETMASK)
+    if f["rtm_flags"] & RTF_HOST or mask is None:
+        plen = hostlen
+        exact = mask is not None or f["rtm_type"] != RTM_GET
+    else:
+        plen = mask_plen(mask)
+        exact = True
+    return plen, exact, bool(f["rtm_addrs"] & (RTA_IFP | RTA_IFA))
+
+
+def _rtm_get_lock(f: dict[str, Any], rt: Any, report: Callable[[Any], bytes]
+                  ) -> Optional[tuple[int, Optional[bytes]]]:
+    """RTM_GET and RTM_LOCK on the route ``rt`` a request looked up, either family:
+    (errno, reply); ESRCH without a route; None for an RTM_CHANGE to go on."""
+    if rt is None:
+        return E.ESRCH, None
+    rtype = f["rtm_type"]
+    if rtype == RTM_GET:
+        return 0, report(rt)
+    if rtype == RTM_LOCK:
+        inits = f["rtm_inits"]
+        rt.rt_locks = (rt.rt_locks & ~inits) | (f["rtm_rmx"]["rmx_locks"] & inits)
+        return 0, report(rt)
+    return None
+
+
+def _rtm_change_flags(f: dict[str, Any], rt: Any) -> int:
+    """RTM_CHANGE: the route's flags with those of rtm_fmask taken from the request,
+    less the ones only the kernel sets."""
+    fmask = f["rtm_fmask"]
+    return ((rt.rt_flags & ~fmask) | (f["rtm_flags"] & fmask)) & ~_IN_OUT_FLAGS
+
+
 def _ifp_of_sa(k: "Kernel", sa: Any) -> Any:
     """An interface named by an RTA_IFP sockaddr_dl (its name, else its index)."""
     if not isinstance(sa, sockaddr_dl):
@@ -506,16 +530,9 @@ def _route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any]
         return E.ENXIO, None               # sa6_embedscope: no such zone
     if flags & RTF_LLDATA:
         return _lla_rt_output(k, rtype, flags, addrs, dst), None
-    mask = addrs.get(RTAX_NETMASK)
-    if flags & RTF_HOST or mask is None:
-        plen = 128
-        exact = mask is not None or rtype != RTM_GET
-    else:
-        plen = _mask_plen(mask)
-        if plen < 0:
-            return E.EINVAL, None
-        exact = True
-    want_ifp = bool(f["rtm_addrs"] & (RTA_IFP | RTA_IFA))
+    plen, exact, want_ifp = _rtm_target(f, addrs, 128, _mask_plen)
+    if plen < 0:
+        return E.EINVAL, None
 
     def report(rt: Any) -> bytes:
         return rt_msg_of(k, rtype, rt, with_ifp=want_ifp, rtm_flags=rt.rt_flags | RTF_DONE,
@@ -548,14 +565,9 @@ def _route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any]
         return 0, report(rt)
 
     rt = route.rtlookup(k, addr, plen, zone) if exact else route.rtalloc1(k, addr, zone)
-    if rt is None:
-        return E.ESRCH, None
-    if rtype == RTM_GET:
-        return 0, report(rt)
-    if rtype == RTM_LOCK:
-        inits = f["rtm_inits"]
-        rt.rt_locks = (rt.rt_locks & ~inits) | (f["rtm_rmx"]["rmx_locks"] & inits)
-        return 0, report(rt)
+    done = _rtm_get_lock(f, rt, report)
+    if done is not None:
+        return done
     # RTM_CHANGE: gateway, interface, the flags of rtm_fmask, metrics
     gateway, ifp = None, None
     gw = addrs.get(RTAX_GATEWAY)
@@ -565,11 +577,9 @@ def _route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any]
             return err, None
         if gw is None:
             gateway = None
-    fmask = f["rtm_fmask"]
-    newflags = (rt.rt_flags & ~fmask) | (flags & fmask)
     mtu, expire = _metrics_in(k, f)
     err, rt = route.rtrequest(k, RTM_CHANGE, rt.rt_dst, rt.rt_prefixlen, gateway,
-                              newflags & ~_IN_OUT_FLAGS, ifp, rt.rt_zone, None, mtu, expire)
+                              _rtm_change_flags(f, rt), ifp, rt.rt_zone, None, mtu, expire)
     if err:
         return err, None
     if ifp is not None and getattr(k, "in6", None) is not None:
@@ -663,16 +673,9 @@ def _in_route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any],
     rtype = f["rtm_type"]
     flags = f["rtm_flags"]
     addr = dst.sin_addr
-    mask = addrs.get(RTAX_NETMASK)
-    if flags & RTF_HOST or mask is None:
-        plen = 32
-        exact = mask is not None or rtype != RTM_GET
-    else:
-        plen = _in_mask_plen(mask)
-        if plen < 0:
-            return E.EINVAL, None
-        exact = True
-    want_ifp = bool(f["rtm_addrs"] & (RTA_IFP | RTA_IFA))
+    plen, exact, want_ifp = _rtm_target(f, addrs, 32, _in_mask_plen)
+    if plen < 0:
+        return E.EINVAL, None
 
     def report(rt: Any) -> bytes:
         return in_rmx.in_rt_msg(k, rt, rtype, with_ifp=want_ifp,
@@ -703,14 +706,9 @@ def _in_route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any],
         return 0, report(rt)
 
     rt = in_rmx.in_rtlookup(k, addr, plen) if exact else in_rmx.in_rtalloc(k, addr)
-    if rt is None:
-        return E.ESRCH, None
-    if rtype == RTM_GET:
-        return 0, report(rt)
-    if rtype == RTM_LOCK:
-        inits = f["rtm_inits"]
-        rt.rt_locks = (rt.rt_locks & ~inits) | (f["rtm_rmx"]["rmx_locks"] & inits)
-        return 0, report(rt)
+    done = _rtm_get_lock(f, rt, report)
+    if done is not None:
+        return done
     # RTM_CHANGE: gateway, interface, the flags of rtm_fmask, the MTU
     gateway, ifp, ia = None, None, None
     gw = addrs.get(RTAX_GATEWAY)
@@ -722,11 +720,9 @@ def _in_route_request(k: "Kernel", f: dict[str, Any], addrs: dict[int, Any],
             return err, None
         if gw is None:
             gateway = None
-    fmask = f["rtm_fmask"]
-    newflags = (rt.rt_flags & ~fmask) | (flags & fmask)
     mtu, _expire = _metrics_in(k, f)
     err, rt = in_rmx.in_rtrequest(k, RTM_CHANGE, rt.rt_dst, rt.rt_prefixlen, gateway,
-                                  newflags & ~_IN_OUT_FLAGS, ifp, ia, mtu)
+                                  _rtm_change_flags(f, rt), ifp, ia, mtu)
     if err:
         return err, None
     return 0, report(rt)

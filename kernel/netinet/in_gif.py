@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kernel.kern.kern_sysctl import SYSCTL_INT
-from kernel.kern.uipc_mbuf import M_LOOP, mbuf
+from kernel.kern.uipc_mbuf import mbuf
 from kernel.net import if_gif as _gif
 from kernel.netinet import in_rmx, ip_output as _ip_output
 from kernel.wire import errno as E
@@ -55,7 +55,6 @@ AF_INET6 = 28
 GIF_TTL = 30
 
 _IFF_UP = int(IFF.UP)
-_IFF_LINK2 = int(IFF.LINK2)
 _IFF_BROADCAST = int(IFF.BROADCAST)
 
 
@@ -72,13 +71,11 @@ def in_gif_pathmtu(k: "Kernel", sc: Any) -> int:
     """The MTU towards the tunnel's remote end (a route's, else its interface's)."""
     if getattr(k, "rt_inet", None) is None:
         return 0
-    rt = in_rmx.in_rtalloc(k, sc.gif_pdst)
-    if rt is None or rt.rt_ifp is None:
-        return 0
-    mtu = rt.rt_ifp.if_mtu
-    if rt.rt_mtu and rt.rt_mtu < mtu:
-        mtu = rt.rt_mtu
-    return mtu
+    return _gif.gif_route_mtu(in_rmx.in_rtalloc(k, sc.gif_pdst), _if_mtu)
+
+
+def _if_mtu(ifp: Any) -> int:
+    return ifp.if_mtu
 
 
 def in_gif_output(ifp: Any, family: int, m: mbuf) -> int:
@@ -139,14 +136,6 @@ def _martian(k: "Kernel", src: bytes) -> bool:
     return False
 
 
-def _ingress_ok(k: "Kernel", m: mbuf, src: bytes) -> bool:
-    """KAME gif_validate4: "ingress filters on outer source"."""
-    if m.m_flags & M_LOOP:
-        return True                      # from this host to itself
-    rt = in_rmx.in_rtalloc(k, src)
-    return rt is not None and rt.rt_ifp is m.rcvif
-
-
 def in_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     """``k.inetsw[4]`` and ``k.inetsw[41]``: decapsulate for the tunnel the
     outer addresses name, or hand the packet to raw sockets."""
@@ -165,9 +154,8 @@ def in_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         st.gifs_martian += 1
         gifp.if_data.ifi_iqdrops += 1
         return IPPROTO_DONE
-    if not gifp.if_flags & _IFF_LINK2 and not _ingress_ok(k, m, src):
-        st.gifs_ingress += 1
-        gifp.if_data.ifi_iqdrops += 1
+    # KAME gif_validate4: "ingress filters on outer source"
+    if not _gif.gif_ingress_ok(sc, m, lambda: in_rmx.in_rtalloc(k, src)):
         return IPPROTO_DONE
     if off < IP_HDR_LEN or off > m.m_len:
         st.gifs_badinner += 1

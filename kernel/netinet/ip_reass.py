@@ -25,10 +25,10 @@ of a datagram that timed out or was evicted, ``ips_reassembled``.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from kernel.kern.uipc_mbuf import MLEADING, mbuf
+from kernel.net.reassq import fragq, fragq_build, fragq_table
 from kernel.netinet.ip_var import m_frombuf
 from kernel.wire.icmp import ICMP_TIMXCEED, ICMP_TIMXCEED_REASS
 from kernel.wire.ip import (IP_DF, IP_FRAG_TIMEOUT_SEC, IP_MAXPACKET, IP_MF, IP_OFFMASK,
@@ -37,33 +37,24 @@ from kernel.wire.ip import (IP_DF, IP_FRAG_TIMEOUT_SEC, IP_MAXPACKET, IP_MF, IP_
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
 
-SEC = 1_000_000_000
 
+class ipq(fragq):
+    """``struct ipq``: one datagram being reassembled; ``fq_frags`` holds
+    ``[start, end, data]``, sorted and disjoint."""
 
-class ipq:
-    """``struct ipq``: one datagram being reassembled."""
-
-    __slots__ = ("ipq_key", "ipq_frags", "ipq_nfrags", "ipq_total", "ipq_hdr", "ipq_first",
-                 "ipq_timer", "ipq_rcvif", "ipq_flags")
+    __slots__ = ("ipq_hdr",)
 
     def __init__(self, key: tuple) -> None:
-        self.ipq_key = key
-        self.ipq_frags: list[list[Any]] = []        # [start, end, data], sorted, disjoint
-        self.ipq_nfrags = 0
-        self.ipq_total = -1                         # payload length, once the last is in
+        super().__init__(key)
         self.ipq_hdr: Optional[bytearray] = None    # the header of the offset-zero fragment
-        self.ipq_first: Optional[bytes] = None      # that fragment, for Time Exceeded
-        self.ipq_timer: Any = None
-        self.ipq_rcvif: Any = None
-        self.ipq_flags = 0
 
 
-class ipq_state:
-    """``k.ipq``: the reassembly queue, oldest datagram first."""
+class ipq_state(fragq_table):
+    """``k.ipq``: the reassembly queue, oldest datagram first (``ipq``)."""
 
-    def __init__(self) -> None:
-        self.ipq: "OrderedDict[tuple, ipq]" = OrderedDict()
-        self.nfrags = 0                             # fragments queued, all datagrams
+    @property
+    def ipq(self) -> dict[tuple, ipq]:
+        return self.fq
 
 
 def ip_reass_init(k: "Kernel") -> None:
@@ -72,14 +63,7 @@ def ip_reass_init(k: "Kernel") -> None:
 
 def ip_freef(k: "Kernel", q: ipq) -> None:
     """Forget a datagram: stop its timer, give its fragments back."""
-    st = k.ipq
-    if st.ipq.get(q.ipq_key) is q:
-        del st.ipq[q.ipq_key]
-    st.nfrags -= q.ipq_nfrags
-    if q.ipq_timer is not None:
-        q.ipq_timer.callout_stop()
-    q.ipq_frags = []
-    q.ipq_nfrags = 0
+    k.ipq.fragq_free(q)
 
 
 def ip_reass(k: "Kernel", m: mbuf, hlen: int) -> Optional[mbuf]:
@@ -105,7 +89,7 @@ def ip_reass(k: "Kernel", m: mbuf, hlen: int) -> Optional[mbuf]:
     q = rq.ipq.get(key)
     if hlen + fe > IP_MAXPACKET:
         st.ips_toolong += 1                     # the datagram would be too long
-        st.ips_fragdropped += 1 + (q.ipq_nfrags if q is not None else 0)
+        st.ips_fragdropped += 1 + (q.fq_nfrag if q is not None else 0)
         if q is not None:
             ip_freef(k, q)
         return None
@@ -117,33 +101,26 @@ def ip_reass(k: "Kernel", m: mbuf, hlen: int) -> Optional[mbuf]:
         while 0 < mp <= len(rq.ipq):
             # at the limit: the oldest datagram goes (FreeBSD ip_reass)
             old = next(iter(rq.ipq.values()))
-            st.ips_fragtimeout += old.ipq_nfrags
+            st.ips_fragtimeout += old.fq_nfrag
             ip_freef(k, old)
-    mf = v.ip_maxfrags
-    if mf == 0 or (mf > 0 and rq.nfrags >= mf):
+    q = rq.fragq_enter(k, q, key, m, ipq, v.ip_maxfrags, IP_FRAG_TIMEOUT_SEC, ip_reass_timeout)
+    if q is None:
         st.ips_fragdropped += 1
         return None
-    if q is None:
-        q = ipq(key)
-        q.ipq_rcvif = m.rcvif
-        q.ipq_flags = m.m_flags
-        rq.ipq[key] = q
-        q.ipq_timer = k.callout()
-        q.ipq_timer.callout_reset_ns(IP_FRAG_TIMEOUT_SEC * SEC, ip_reass_timeout, (k, q))
-    if v.ip_maxfragsperpacket >= 0 and q.ipq_nfrags + 1 > v.ip_maxfragsperpacket:
-        st.ips_fragdropped += q.ipq_nfrags + 1
-        ip_freef(k, q)
+    n = rq.fragq_toomany(q, v.ip_maxfragsperpacket)
+    if n:
+        st.ips_fragdropped += n
         return None
     # The last fragment fixes the length; nothing may lie beyond it.
     if not more:
-        if (q.ipq_total >= 0 and q.ipq_total != fe) or any(f[1] > fe for f in q.ipq_frags):
+        if (q.fq_total >= 0 and q.fq_total != fe) or any(f[1] > fe for f in q.fq_frags):
             st.ips_fragdropped += 1
             return None
-    elif q.ipq_total >= 0 and fe > q.ipq_total:
+    elif q.fq_total >= 0 and fe > q.fq_total:
         st.ips_fragdropped += 1
         return None
     data = bytes(b[o + hlen:o + m.m_len])
-    frags = q.ipq_frags
+    frags = q.fq_frags
     i = 0
     while i < len(frags) and frags[i][0] < fs:
         i += 1
@@ -162,42 +139,37 @@ def ip_reass(k: "Kernel", m: mbuf, hlen: int) -> Optional[mbuf]:
         s, e, d = frags[i]
         if e <= fe:
             del frags[i]
-            q.ipq_nfrags -= 1
-            rq.nfrags -= 1
+            q.fq_nfrag -= 1
+            rq.fq_nfrags -= 1
             st.ips_fragdropped += 1
             continue
         frags[i] = [fe, e, d[fe - s:]]
         break
     frags.insert(i, [fs, fe, data])
-    q.ipq_nfrags += 1
-    rq.nfrags += 1
+    q.fq_nfrag += 1
+    rq.fq_nfrags += 1
     if not more:
-        q.ipq_total = fe
+        q.fq_total = fe
     if ip_off & IP_OFFMASK == 0:
         # RFC 791 3.2: the header of the reassembled datagram is the first fragment's
         q.ipq_hdr = bytearray(b[o:o + hlen])
-        q.ipq_first = bytes(b[o:o + m.m_len])
-        q.ipq_rcvif = m.rcvif
-        q.ipq_flags = m.m_flags
-    if q.ipq_hdr is None or q.ipq_total < 0:
+        q.fq_first = bytes(b[o:o + m.m_len])
+        q.fq_rcvif = m.rcvif
+        q.fq_flags = m.m_flags
+    if q.ipq_hdr is None or q.fq_total < 0:
         return None
     nxt = 0
     for s, e, _d in frags:
         if s != nxt:
             return None                          # a hole
         nxt = e
-    if nxt != q.ipq_total:
+    if nxt != q.fq_total:
         return None
     # Complete.
     hdr = q.ipq_hdr
     hl = len(hdr)
-    total = hl + q.ipq_total
-    nb = bytearray(MLEADING + total)
-    nb[MLEADING:MLEADING + hl] = hdr
-    pos = MLEADING + hl
-    for _s, _e, d in frags:
-        nb[pos:pos + len(d)] = d
-        pos += len(d)
+    total = hl + q.fq_total
+    nb = fragq_build(hdr, frags, q.fq_total)
     h = MLEADING
     nb[h + 2] = total >> 8
     nb[h + 3] = total & 0xFF
@@ -208,37 +180,24 @@ def ip_reass(k: "Kernel", m: mbuf, hlen: int) -> Optional[mbuf]:
     ck = ip_header_cksum(nb, h, hl)
     nb[h + IP_SUM_OFF] = ck >> 8
     nb[h + IP_SUM_OFF + 1] = ck & 0xFF
-    n = m_frombuf(nb, h, total, q.ipq_flags, q.ipq_rcvif)
+    n = m_frombuf(nb, h, total, q.fq_flags, q.fq_rcvif)
     ip_freef(k, q)
     st.ips_reassembled += 1
     return n
 
 
-def ip_reass_timeout(arg: tuple) -> None:
-    """The reassembly time is up for one datagram (ip_slowtimo)."""
-    k, q = arg
-    if k.ipq.ipq.get(q.ipq_key) is not q:
-        return
-    k.ipstat.ips_fragtimeout += q.ipq_nfrags
-    first = q.ipq_first
-    ifp = q.ipq_rcvif
-    flags = q.ipq_flags
-    ip_freef(k, q)
-    if first is not None:
+def ip_reass_timeout(k: "Kernel", n: int, m: Optional[mbuf]) -> None:
+    """The reassembly time was up for a datagram of ``n`` fragments (ip_slowtimo)."""
+    k.ipstat.ips_fragtimeout += n
+    if m is not None:
         # RFC 1122 3.3.2: "an ICMP Time Exceeded message sent to the source host
         # (if fragment zero has been received)"
-        m = mbuf(first)
-        m.rcvif = ifp
-        m.m_flags = flags
         from kernel.netinet.ip_icmp import icmp_error
         icmp_error(k, m, ICMP_TIMXCEED, ICMP_TIMXCEED_REASS)
 
 
 def ip_drain(k: "Kernel") -> int:
     """Give back every queued fragment (memory pressure); returns how many."""
-    n = 0
-    for q in list(k.ipq.ipq.values()):
-        n += q.ipq_nfrags
-        k.ipstat.ips_fragdropped += q.ipq_nfrags
-        ip_freef(k, q)
+    n = k.ipq.fragq_drain()
+    k.ipstat.ips_fragdropped += n
     return n

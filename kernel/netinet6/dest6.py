@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from kernel.kern.uipc_mbuf import mbuf
 from kernel.netinet6.ip6_input import ip6_process_opts
+from kernel.netinet6.ip6_var import IP6_EXTHDR_CHECK
 from kernel.wire.ip6 import IPPROTO_DONE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,17 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def dest6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     """inet6sw[IPPROTO_DSTOPTS]: returns the next header, its offset in ``k.ip6.ip6_nxtoff``."""
-    st = k.ip6stat
-    if m.m_len < off + 8:
-        st.ip6s_tooshort += 1                   # IP6_EXTHDR_CHECK
+    dstoptlen = IP6_EXTHDR_CHECK(k, m, off)
+    if dstoptlen < 0:
         return IPPROTO_DONE
-    b = m.buf
-    base = m.off + off
-    nxt = b[base]
-    dstoptlen = (b[base + 1] + 1) << 3
-    if m.m_len < off + dstoptlen:
-        st.ip6s_tooshort += 1
-        return IPPROTO_DONE
+    nxt = m.buf[m.off + off]
     if ip6_process_opts(k, m, off + 2, dstoptlen - 2, False) is None:
         return IPPROTO_DONE
     k.ip6.ip6_nxtoff = off + dstoptlen

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.kern_sysctl import CTLTYPE_INT, SYSCTL_PROC
 from kernel.kern.uipc_mbuf import MLEADING, mbuf
+from kernel.net.reassq import fragq, fragq_build, fragq_table
 from kernel.wire.icmp6 import (ICMP6_PARAM_PROB, ICMP6_PARAMPROB_FRAGHDRCHAIN,
                                ICMP6_PARAMPROB_HEADER, ICMP6_TIME_EXCEED_REASSEMBLY,
                                ICMP6_TIME_EXCEEDED)
@@ -41,39 +42,33 @@ from kernel.wire.ip6 import (IP6_FRAG_LEN, IP6_HDR_LEN, IP6F_MORE_FRAG, IP6F_OFF
 if TYPE_CHECKING:  # pragma: no cover
     from kernel.kern.init_main import Kernel
 
-SEC = 1_000_000_000
-
 # RFC 7112: how much of each upper-layer header the first fragment must hold.
 _UPPER_MIN = {IPPROTO_ICMPV6: 4, IPPROTO_UDP: 8, IPPROTO_TCP: 20, IPPROTO_ESP: 8}
 
 
-class ip6q:
-    """``struct ip6q``: one datagram being reassembled."""
+class ip6q(fragq):
+    """``struct ip6q``: one datagram being reassembled; ``fq_frags`` holds
+    ``(offset, end, data)`` in arrival order, ``fq_total`` the fragmentable length."""
 
-    __slots__ = ("ip6q_key", "ip6q_frags", "ip6q_nfrag", "ip6q_unfrag", "ip6q_nxt",
-                 "ip6q_first", "ip6q_total", "ip6q_bytes", "ip6q_timer", "ip6q_rcvif",
-                 "ip6q_flags")
+    __slots__ = ("ip6q_unfrag", "ip6q_nxt", "ip6q_bytes")
 
     def __init__(self, key: tuple) -> None:
-        self.ip6q_key = key
-        self.ip6q_frags: list[tuple[int, int, bytes]] = []   # (offset, end, data)
-        self.ip6q_nfrag = 0
+        super().__init__(key)
         self.ip6q_unfrag: Optional[bytearray] = None  # unfragmentable part of the first fragment
         self.ip6q_nxt = -1                            # next header from the first fragment
-        self.ip6q_first: Optional[bytes] = None       # the first fragment, for Time Exceeded
-        self.ip6q_total = -1                          # fragmentable length, once the last is in
         self.ip6q_bytes = 0
-        self.ip6q_timer: Any = None
-        self.ip6q_rcvif: Any = None
-        self.ip6q_flags = 0
 
 
-class frag6_state:
-    """``k.frag6``: the reassembly queue."""
+class frag6_state(fragq_table):
+    """``k.frag6``: the reassembly queue (``ip6q``; ``frag6_nfrags`` fragments in all)."""
 
-    def __init__(self) -> None:
-        self.ip6q: dict[tuple, ip6q] = {}
-        self.frag6_nfrags = 0          # fragments queued, all datagrams
+    @property
+    def ip6q(self) -> dict[tuple, ip6q]:
+        return self.fq
+
+    @property
+    def frag6_nfrags(self) -> int:
+        return self.fq_nfrags
 
 
 def frag6_init(k: "Kernel") -> None:
@@ -93,14 +88,7 @@ def _drop_fragment(k: "Kernel", why: str = "") -> int:
 
 def frag6_freef(k: "Kernel", q: ip6q) -> None:
     """Forget a datagram: stop its timer, give its fragments back."""
-    f = k.frag6
-    if f.ip6q.get(q.ip6q_key) is q:
-        del f.ip6q[q.ip6q_key]
-    f.frag6_nfrags -= q.ip6q_nfrag
-    if q.ip6q_timer is not None:
-        q.ip6q_timer.callout_stop()
-    q.ip6q_frags = []
-    q.ip6q_nfrag = 0
+    k.frag6.fragq_free(q)
 
 
 def _hdrchain_complete(buf: Any, base: int, end: int, pos: int, nxt: int) -> bool:
@@ -190,44 +178,38 @@ def frag6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         if mp == 0 or (mp > 0 and len(f.ip6q) >= mp):
             st.ip6s_fragoverflow += 1
             return IPPROTO_DONE
-    mf = ip6.ip6_maxfrags
-    if mf == 0 or (mf > 0 and f.frag6_nfrags >= mf):
+    # RFC 8200 4.5: "within 60 seconds of the reception of the
+    # first-arriving fragment of that packet"
+    q = f.fragq_enter(k, q, key, m, ip6q, ip6.ip6_maxfrags, IPV6_FRAG_TIMEOUT_SEC,
+                      frag6_timeout)
+    if q is None:
         st.ip6s_fragoverflow += 1
         return IPPROTO_DONE
-    if q is None:
-        q = ip6q(key)
-        q.ip6q_rcvif = ifp
-        q.ip6q_flags = m.m_flags
-        f.ip6q[key] = q
-        # RFC 8200 4.5: "within 60 seconds of the reception of the
-        # first-arriving fragment of that packet"
-        q.ip6q_timer = k.callout()
-        q.ip6q_timer.callout_reset_ns(IPV6_FRAG_TIMEOUT_SEC * SEC, frag6_timeout, (k, q))
 
     fend = fragoff + fraglen
     data = bytes(b[base + fstart:base + m.m_len])
     # Consistency with the last fragment: nothing may lie beyond the end.
-    if (q.ip6q_total >= 0 and (fend > q.ip6q_total or (not more and fend != q.ip6q_total))) or \
-            (not more and any(e > fend for _s, e, _d in q.ip6q_frags)):
+    if (q.fq_total >= 0 and (fend > q.fq_total or (not more and fend != q.fq_total))) or \
+            (not more and any(e > fend for _s, e, _d in q.fq_frags)):
         return _overlap(k, q)
-    for s, e, d in q.ip6q_frags:
+    for s, e, d in q.fq_frags:
         if s == fragoff and e == fend and d == data:
             return _drop_fragment(k)          # RFC 5722 4: an exact duplicate, dropped alone
         if fragoff < e and s < fend or (s == fragoff and e == fend):
             return _overlap(k, q)
 
     # Per-datagram limit: a datagram of too many fragments is dropped whole.
-    if ip6.ip6_maxfragsperpacket >= 0 and q.ip6q_nfrag + 1 > ip6.ip6_maxfragsperpacket:
-        st.ip6s_fragdropped += q.ip6q_nfrag + 1
-        frag6_freef(k, q)
+    n = f.fragq_toomany(q, ip6.ip6_maxfragsperpacket)
+    if n:
+        st.ip6s_fragdropped += n
         return IPPROTO_DONE
 
-    q.ip6q_frags.append((fragoff, fend, data))
-    q.ip6q_nfrag += 1
+    q.fq_frags.append((fragoff, fend, data))
+    q.fq_nfrag += 1
     q.ip6q_bytes += fraglen
-    f.frag6_nfrags += 1
+    f.fq_nfrags += 1
     if not more:
-        q.ip6q_total = fend
+        q.fq_total = fend
     if fragoff == 0:
         # RFC 8200 4.5: "The Unfragmentable Part of the reassembled packet
         # consists of all headers up to, but not including, the Fragment
@@ -239,36 +221,30 @@ def frag6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         unfrag[ip6_get_prevhdr(m, off)] = fnxt
         q.ip6q_unfrag = unfrag
         q.ip6q_nxt = fnxt
-        q.ip6q_first = bytes(b[base:base + m.m_len])
-        q.ip6q_rcvif = ifp
-        q.ip6q_flags = m.m_flags
+        q.fq_first = bytes(b[base:base + m.m_len])
+        q.fq_rcvif = ifp
+        q.fq_flags = m.m_flags
 
-    if q.ip6q_unfrag is None or q.ip6q_total < 0 or q.ip6q_bytes != q.ip6q_total:
+    if q.ip6q_unfrag is None or q.fq_total < 0 or q.ip6q_bytes != q.fq_total:
         return IPPROTO_DONE
 
     # Complete: no overlaps and every byte up to the end, so the pieces tile.
     unfrag = q.ip6q_unfrag
-    plen = len(unfrag) - IP6_HDR_LEN + q.ip6q_total
-    frags = sorted(q.ip6q_frags)
+    plen = len(unfrag) - IP6_HDR_LEN + q.fq_total
+    frags = sorted(q.fq_frags)
     nxt = q.ip6q_nxt
     frag6_freef(k, q)
     if plen > IPV6_MAXPACKET:
         st.ip6s_fragdropped += len(frags)
         return IPPROTO_DONE
-    total = len(unfrag) + q.ip6q_total
-    nb = bytearray(MLEADING + total)
-    pos = MLEADING
-    nb[pos:pos + len(unfrag)] = unfrag
-    pos += len(unfrag)
-    for _s, _e, d in frags:
-        nb[pos:pos + len(d)] = d
-        pos += len(d)
+    total = len(unfrag) + q.fq_total
+    nb = fragq_build(unfrag, frags, q.fq_total)
     nb[MLEADING + 4] = plen >> 8
     nb[MLEADING + 5] = plen & 0xFF
     m.buf = nb
     m.off = MLEADING
     m.m_len = total
-    m.rcvif = q.ip6q_rcvif
+    m.rcvif = q.fq_rcvif
     st.ip6s_reassembled += 1
     ip6.ip6_nxtoff = len(unfrag)
     return nxt
@@ -282,39 +258,26 @@ def _overlap(k: "Kernel", q: ip6q) -> int:
     messages should be sent." """
     st = k.ip6stat
     st.ip6s_fragoverlap += 1
-    st.ip6s_fragdropped += q.ip6q_nfrag + 1
+    st.ip6s_fragdropped += q.fq_nfrag + 1
     frag6_freef(k, q)
     return IPPROTO_DONE
 
 
-def frag6_timeout(arg: tuple) -> None:
-    """The 60 seconds are up (frag6_slowtimo for one datagram)."""
-    k, q = arg
-    if k.frag6.ip6q.get(q.ip6q_key) is not q:
-        return
-    k.ip6stat.ip6s_fragtimeout += q.ip6q_nfrag
-    first = q.ip6q_first
-    ifp = q.ip6q_rcvif
-    flags = q.ip6q_flags
-    frag6_freef(k, q)
-    if first is not None:
+def frag6_timeout(k: "Kernel", n: int, m: Optional[mbuf]) -> None:
+    """The 60 seconds were up for a datagram of ``n`` fragments (frag6_slowtimo)."""
+    k.ip6stat.ip6s_fragtimeout += n
+    if m is not None:
         # RFC 8200 4.5: "If the first fragment (i.e., the one with a Fragment
         # Offset of zero) has been received, an ICMP Time Exceeded -- Fragment
         # Reassembly Time Exceeded message should be sent to the source of that
         # fragment."
-        m = mbuf(first)
-        m.rcvif = ifp
-        m.m_flags = flags
         _icmp6_error(k, m, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_REASSEMBLY, 0)
 
 
 def frag6_drain(k: "Kernel") -> int:
     """Give back every queued fragment (memory pressure); returns how many."""
-    n = 0
-    for q in list(k.frag6.ip6q.values()):
-        n += q.ip6q_nfrag
-        k.ip6stat.ip6s_fragdropped += q.ip6q_nfrag
-        frag6_freef(k, q)
+    n = k.frag6.fragq_drain()
+    k.ip6stat.ip6s_fragdropped += n
     return n
 
 

@@ -178,7 +178,7 @@ def icmp6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
         n.buf[n.off + off] = ICMP6_ECHO_REPLY
         st.icp6s_reflect += 1
         st.icp6s_outhist[ICMP6_ECHO_REPLY] += 1
-        icmp6_reflect(k, n, off, k.ip6.ip6_dstifaddr)
+        icmp6_reflect(k, n, off, k.ip6.ip6_dstifaddr, _ECHO_CKSUM_DELTA)
         return IPPROTO_DONE
 
     if itype == ICMP6_ECHO_REPLY:
@@ -319,13 +319,22 @@ def icmp6_selectsrc(k: "Kernel", dst: bytes, zone: int, ifp: Any) -> Optional[by
 def _selecthlim(k: "Kernel", ifp: Any) -> int:
     """KAME in6_selecthlim: the interface's CurHopLimit from RAs, else net.inet6.ip6.hlim."""
     if ifp is not None:
-        chlim = _nd6.ND_IFINFO(ifp).chlim
-        if chlim:
-            return chlim
+        ndi = k.nd6.nd_ifinfo.get(ifp.if_index) or _nd6.ND_IFINFO(ifp)
+        if ndi.chlim:
+            return ndi.chlim
     return k.ip6.ip6_defhlim
 
 
-def icmp6_reflect(k: "Kernel", m: mbuf, off: int, ia: Any = None) -> None:
+# The checksum of a verified Echo Request turned into its Reply: the type byte
+# (at an even offset, so weighing 2**8 in the 16-bit word sum) went from 128 to
+# 129, and the pseudo-header sum is the same when the reply goes from the
+# request's destination to its source (a sum does not care about the order).
+# RFC 1624 3: an incremental update gives the value a full computation gives.
+_ECHO_CKSUM_DELTA = (ICMP6_ECHO_REPLY - ICMP6_ECHO_REQUEST) << 8
+
+
+def icmp6_reflect(k: "Kernel", m: mbuf, off: int, ia: Any = None,
+                  cksum_delta: Optional[int] = None) -> None:
     """Send the ICMPv6 message at ``off`` in ``m`` back to the packet's source.
 
     Extension headers between the IPv6 header and the message are removed;
@@ -333,7 +342,9 @@ def icmp6_reflect(k: "Kernel", m: mbuf, off: int, ia: Any = None) -> None:
     unicast, non-anycast addresses (RFC 4443 2.2 (a)), else a selected one
     (2.2 (b)).  ``ia`` is that address when the caller knows it (echo input:
     ip6_input found it).  The checksum is computed and the packet sent with
-    ip6_output.
+    ip6_output.  ``cksum_delta`` (echo input): the message's checksum was
+    verified and its word sum grew by that much since (RFC 1624 3), so the new
+    checksum follows from the old one when the source is the old destination.
     """
     st = k.icmp6stat
     if off > IP6_HDR_LEN:
@@ -362,11 +373,18 @@ def icmp6_reflect(k: "Kernel", m: mbuf, off: int, ia: Any = None) -> None:
             return
     plen = m.m_len - IP6_HDR_LEN
     ip6_hdr.pack_into(b, o, 0x60000000, plen, IPPROTO_ICMPV6, _selecthlim(k, ifp), src, osrc)
-    b[o + off + 2] = 0
-    b[o + off + 3] = 0
-    ck = in6_cksum(b, o, IPPROTO_ICMPV6, o + off, plen)
-    b[o + off + 2] = ck >> 8
-    b[o + off + 3] = ck & 0xFF
+    p = o + off + 2
+    if cksum_delta is not None and src == odst:
+        # RFC 1624 3: HC' = ~(~HC + m' - m); in6_cksum_fold's value for a sum
+        # congruent to the new one (never all zero: the next header is in it).
+        r = (cksum_delta - (b[p] << 8 | b[p + 1])) % 0xFFFF
+        ck = 0xFFFF - r if r else 0
+    else:
+        b[p] = 0
+        b[p + 1] = 0
+        ck = in6_cksum(b, o, IPPROTO_ICMPV6, o + off, plen)
+    b[p] = ck >> 8
+    b[p + 1] = ck & 0xFF
     m.m_flags &= ~(M_BCAST | M_MCAST | M_LOOP)
     ip6_output(k, m, None, None, 0, None, None, zone)
 

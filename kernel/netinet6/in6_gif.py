@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kernel.kern.kern_sysctl import SYSCTL_INT
-from kernel.kern.uipc_mbuf import M_LOOP, mbuf
+from kernel.kern.uipc_mbuf import mbuf
 from kernel.net import if_gif as _gif
 from kernel.net.route import rtalloc1
 from kernel.netinet6 import ip6_output as _ip6_output, nd6 as _nd6
@@ -61,7 +61,6 @@ GIF_PMTU_MINMTU = 0         # fragment the tunnel packets to 1280 (IPV6_MINMTU)
 GIF_PMTU_OUTERMTU = 1       # fragment to the path MTU of the outer path
 
 _IFF_UP = int(IFF.UP)
-_IFF_LINK2 = int(IFF.LINK2)
 
 
 def in6_gif_init(k: "Kernel") -> None:
@@ -94,13 +93,7 @@ def _inner(m: mbuf, family: int) -> tuple[int, int]:
 def in6_gif_pathmtu(k: "Kernel", sc: Any, zone: int) -> int:
     """The path MTU towards the tunnel's remote end: a learnt one (RFC 8201
     host route) or the link MTU of the route's interface; 0 without a route."""
-    rt = rtalloc1(k, sc.gif_pdst, zone)
-    if rt is None or rt.rt_ifp is None:
-        return 0
-    mtu = _nd6.IN6_LINKMTU(rt.rt_ifp)
-    if rt.rt_mtu and rt.rt_mtu < mtu:
-        mtu = rt.rt_mtu
-    return mtu
+    return _gif.gif_route_mtu(rtalloc1(k, sc.gif_pdst, zone), _nd6.IN6_LINKMTU)
 
 
 def in6_gif_output(ifp: Any, family: int, m: mbuf) -> int:
@@ -145,15 +138,6 @@ def in6_gif_output(ifp: Any, family: int, m: mbuf) -> int:
 
 
 # -- input ----------------------------------------------------------------------------------------
-def _ingress_ok(k: "Kernel", m: mbuf, src: bytes, zone: int) -> bool:
-    """KAME gif_validate6: "ingress filters on outer source" — the route back
-    to the outer source goes out the interface the packet came in on."""
-    if m.m_flags & M_LOOP:
-        return True                       # from this host to itself: no wire was involved
-    rt = rtalloc1(k, src, zone)
-    return rt is not None and rt.rt_ifp is m.rcvif
-
-
 def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     """``k.inet6sw[41]`` and ``k.inet6sw[4]``: decapsulate for the tunnel the
     outer addresses name, or hand the packet to raw sockets."""
@@ -168,13 +152,9 @@ def in6_gif_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
                                   "ip6s_nogif", rip6_input)
     if sc is None:
         return rv
-    st = k.gif.gifstat
-    gifp = sc.gif_if
-    if not gifp.if_flags & _IFF_LINK2 and not _ingress_ok(k, m, src, zone):
-        st.gifs_ingress += 1
-        gifp.if_data.ifi_iqdrops += 1
-        return IPPROTO_DONE
-    _gif.gif_decap(gifp, m, off, proto)
+    # KAME gif_validate6: "ingress filters on outer source"
+    if _gif.gif_ingress_ok(sc, m, lambda: rtalloc1(k, src, zone)):
+        _gif.gif_decap(sc.gif_if, m, off, proto)
     return IPPROTO_DONE
 
 

@@ -270,10 +270,10 @@ def in6_selectsrc_ia(k: "Kernel", dst: bytes, zone: int, ifp: Any = None, opts: 
         err, ifp = in6_selectif(k, dst, zone, opts, mopts)
         if err:
             return err, None
-    s = _addrsel(k)
+    s = getattr(k, "addrsel", None) or _addrsel(k)
     info = s.as_info
     rule = st.ip6s_sources_rule
-    dscope, dv, dpol = _as_info(s, dst)
+    dscope, dv, dpol = info.get(dst) or _as_info(s, dst)
     # RFC 6724 4: for link-local and multicast destinations only addresses on the
     # outgoing link; for a scoped destination only those of its zone (RFC 4007).
     onlink = dscope <= 2 or dst[0] == 0xFF

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _IFF_LOOPBACK = int(IFF.LOOPBACK)
 _V4MAPPED = bytes(10) + b"\xff\xff"
 _NOTREADY = 0x02 | 0x04          # IN6_IFF_TENTATIVE | IN6_IFF_DUPLICATED
+_ND6_IFF_IFDISABLED = _nd6.ND6_IFF_IFDISABLED
 
 
 # -- SYSINIT -------------------------------------------------------------------------------
@@ -119,7 +120,8 @@ def ip6_input(ifp: Any, m: mbuf) -> None:
     st.ip6s_nxthist[nxt] += 1
     # RFC 4862 5.4.5: IPv6 disabled on the interface (a duplicate link-local
     # address, or the administrator): drop what arrives (FreeBSD ND6_IFF_IFDISABLED).
-    if _nd6.nd6_ifdisabled(ifp):
+    ndi = k.nd6.nd_ifinfo.get(ifp.if_index)          # nd6_ifdisabled(ifp)
+    if ndi is not None and ndi.flags & _ND6_IFF_IFDISABLED:
         k.count("ip6_input_ifdisabled")
         return
     # RFC 4291 2.7: "Multicast addresses must not be used as source addresses";
@@ -141,7 +143,7 @@ def ip6_input(ifp: Any, m: mbuf) -> None:
             st.ip6s_badscope += 1
             return
     # KAME: IPv4-mapped addresses on the wire may bypass IPv4 filters (RFC 4942 2.2).
-    if src[:12] == _V4MAPPED or dst[:12] == _V4MAPPED:
+    if (src[0] == 0 and src[:12] == _V4MAPPED) or (dst[0] == 0 and dst[:12] == _V4MAPPED):
         st.ip6s_badscope += 1
         return
     # RFC 4291 2.7: multicast scope 0 is reserved.

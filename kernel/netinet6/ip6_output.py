@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _IFF_LOOPBACK = int(IFF.LOOPBACK)
 _IFF_MULTICAST = int(IFF.MULTICAST)
+_srcdst = struct.Struct("16s16s").unpack_from     # the IPv6 header's addresses, at +8
 
 
 def _scoped(a: bytes) -> bool:
@@ -98,8 +99,7 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
         return errno.EMSGSIZE
     b[o + 4] = plen >> 8
     b[o + 5] = plen & 0xFF
-    src = bytes(b[o + 8:o + 24])
-    dst = bytes(b[o + 24:o + 40])
+    src, dst = _srcdst(b, o + 8)
     if not flags & IPV6_FORWARDING:
         st.ip6s_localout += 1
     # Source address validation (KAME): :: only when asked for (DAD, MLD),
@@ -146,7 +146,8 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
     else:
         # -- unicast --------------------------------------------------------------------
         m.m_flags &= ~(M_BCAST | M_MCAST)
-        scoped = _scoped(dst)
+        # _scoped(dst), a unicast one: link-local or loopback
+        scoped = (dst[0] == 0xFE and dst[1] & 0xC0 == 0x80) or dst == IN6ADDR_LOOPBACK
         if scoped and not zone and dst != IN6ADDR_LOOPBACK:
             st.ip6s_badscope += 1                # RFC 4007 6: a scoped destination needs its zone
             return errno.EHOSTUNREACH
@@ -193,16 +194,25 @@ def ip6_output(k: "Kernel", m: mbuf, opt: Any = None, ro: Any = None, flags: int
             ifp, nexthop = r
 
     # -- path MTU, fragmentation --------------------------------------------------------
-    linkmtu = _nd6.IN6_LINKMTU(ifp)
+    # IN6_LINKMTU(ifp) of nd6.py: an RA's MTU option if one was accepted, else if_mtu
+    linkmtu = ifp.if_mtu
+    nd = getattr(ifp.kernel, "nd6", None)
+    if nd is not None:
+        ndi = nd.nd_ifinfo.get(ifp.if_index)
+        if ndi is not None and ndi.linkmtu and ndi.linkmtu < linkmtu:
+            linkmtu = ndi.linkmtu
     mtu = linkmtu
     if rt is not None and rt.rt_mtu and rt.rt_mtu < mtu:
         mtu = rt.rt_mtu                          # RFC 8201: learnt from Packet Too Big
+    mlen = m.m_len
+    if mlen <= IPV6_MMTU and mlen <= mtu:
+        return _nd6.nd6_output_ifp(ifp, ifp, m, nexthop)    # fits whatever the options say
     if mtu > IPV6_MMTU:
         minmtu = opt.ip6po_minmtu if opt is not None else -1
         if flags & IPV6_MINMTU or minmtu == IP6PO_MINMTU_ALL or (
                 dst[0] == 0xFF and minmtu != IP6PO_MINMTU_DISABLE):
             mtu = IPV6_MMTU                      # RFC 3542 11.1 IPV6_USE_MIN_MTU
-    if m.m_len <= mtu:
+    if mlen <= mtu:
         return _nd6.nd6_output_ifp(ifp, ifp, m, nexthop)
     if opt is not None and opt.ip6po_flags & IP6PO_DONTFRAG:
         # RFC 3542 11.2: IPV6_DONTFRAG — too big for the link: EMSGSIZE, and the

@@ -211,6 +211,18 @@ _MISSING: set[str] = set()
 _FULL: dict[str, str] = {}
 
 
+def IP6_EXTHDR_CHECK(k: Any, m: Any, off: int) -> int:
+    """The length of the extension header at ``off`` (RFC 8200 4: Hdr Ext Len
+    in 8-octet units, not counting the first 8), or -1 when the packet does not
+    hold all of it (``ip6s_tooshort`` counted)."""
+    if m.m_len >= off + 8:
+        hlen = (m.buf[m.off + off + 1] + 1) << 3
+        if m.m_len >= off + hlen:
+            return hlen
+    k.ip6stat.ip6s_tooshort += 1
+    return -1
+
+
 def netinet6_mod(name: str) -> Any:
     """The module ``kernel.netinet6.<name>``, or None if it does not exist (yet).
 

@@ -27,7 +27,7 @@ from kernel.netinet6.ip6_output import ip6_ctloutput, ip6_output, ip6_savecontro
 from kernel.netinet6.ip6_var import ip6_moptions
 from kernel.netinet6.udp6_usrreq import in6_selecthlim
 from kernel.wire import errno
-from kernel.wire.icmp6 import (ICMP6_FILTER, ICMP6_FILTER_WILLPASS, ICMP6_PARAM_PROB,
+from kernel.wire.icmp6 import (ICMP6_FILTER, ICMP6_PARAM_PROB,
                                ICMP6_PARAMPROB_NEXTHEADER, icmp6_filter)
 from kernel.wire.in6 import IN6ADDR_ANY, in6_is_scoped, sockaddr_in6
 from kernel.wire.in6_sockopt import IPPROTO_IPV6, IPV6_CHECKSUM
@@ -41,11 +41,15 @@ RIPV6SNDQ = 8192
 RIPV6RCVQ = 8192
 
 
+_SA6CACHE_MAX = 64
+
+
 def _info(k: "Kernel") -> inpcbinfo:
     info = getattr(k, "ripcbinfo", None)
     if info is None:
         k.ripcbinfo = info = inpcbinfo("raw")
         k.rip6_pcbs = info.ipi_list            # icmp6_input looks here before copying
+        k.rip6_sa6cache = {}                   # (source, zone) -> sockaddr_in6 (_deliver)
     return info
 
 
@@ -76,10 +80,16 @@ def _deliver(k: "Kernel", inp: Any, m: mbuf, off: int, hlim: int, src: bytes, ds
             return
     ifp = m.rcvif
     zone = ifp.if_index if ifp is not None and in6_is_scoped(src) else 0
-    n = mbuf(m.buf[m.off + off:m.off + m.m_len], leading=0)
+    n = mbuf(memoryview(m.buf)[m.off + off:m.off + m.m_len], leading=0)
     n.rcvif = ifp
-    if not sbappendaddr(so.so_rcv, sockaddr_in6(src, 0, 0, zone), n,
-                        ip6_savecontrol(inp, m, hlim, dst, tclass, off)):
+    # The source as a socket address: immutable, so the last ones made are kept.
+    cache = k.rip6_sa6cache
+    sa = cache.get((src, zone))
+    if sa is None:
+        if len(cache) >= _SA6CACHE_MAX:
+            cache.clear()
+        sa = cache[src, zone] = sockaddr_in6(src, 0, 0, zone)
+    if not sbappendaddr(so.so_rcv, sa, n, ip6_savecontrol(inp, m, hlim, dst, tclass, off)):
         k.rip6stat.rip6s_fullsock += 1
         return
     sorwakeup(so)
@@ -132,7 +142,8 @@ def icmp6_rip6_input(k: "Kernel", m: mbuf, off: int) -> None:
         if inp.in6p_ip6_nxt != IPPROTO_ICMPV6 or not _matches(inp, IPPROTO_ICMPV6, src, dst, zone):
             continue
         f = inp.in6p_icmp6filt
-        if f is not None and not ICMP6_FILTER_WILLPASS(itype, f):
+        # ICMP6_FILTER_WILLPASS(itype, f), inline
+        if f is not None and not f.icmp6_filt[itype >> 5] & (1 << (itype & 31)):
             continue
         k.rip6stat.rip6s_ipackets += 1
         _deliver(k, inp, m, off, hlim, src, dst, (flow >> 20) & 0xFF)
@@ -148,6 +159,19 @@ def rip6_ctlinput(k: "Kernel", cmd: int, sa: sockaddr_in6, ip6cp: Any) -> None:
 
 
 # -- output ----------------------------------------------------------------------------------
+def _rip6_faddr(k: "Kernel", inp: Any, addr: sockaddr_in6, opts: Any) -> tuple[int, bytes, int]:
+    """The destination of a send and its zone: (errno, address, zone)."""
+    err = in6_v4mapped_check(inp, addr.sin6_addr, errno.EINVAL)
+    if err:
+        return err, IN6ADDR_ANY, 0
+    addr = in6_fillzone(inp, addr, opts.ip6po_pktinfo if opts is not None else None)
+    err, addr = in6_checkzone(k, addr)
+    if err:
+        return err, IN6ADDR_ANY, 0
+    faddr = addr.sin6_addr
+    return 0, faddr, addr.sin6_scope_id if in6_is_scoped(faddr) else 0
+
+
 def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list], td: Any = None) -> int:
     """Put an IPv6 header on the payload in ``m`` and send it (RFC 3542 3)."""
     so = inp.in6p_socket
@@ -158,15 +182,18 @@ def rip6_output(inp: Any, m: mbuf, addr: Any, control: Optional[list], td: Any =
     if addr is not None:
         if not isinstance(addr, sockaddr_in6):
             return errno.EAFNOSUPPORT
-        err = in6_v4mapped_check(inp, addr.sin6_addr, errno.EINVAL)
-        if err:
-            return err
-        addr = in6_fillzone(inp, addr, opts.ip6po_pktinfo if opts is not None else None)
-        err, addr = in6_checkzone(k, addr)
-        if err:
-            return err
         faddr = addr.sin6_addr
-        fzone = addr.sin6_scope_id if in6_is_scoped(faddr) else 0
+        if type(faddr) is bytes and len(faddr) == 16 and 0 < faddr[0] < 0xFE:
+            # Global unicast (not ::, ::1, IPv4-mapped, link/site-local or
+            # multicast): no zone to fill in, and it must carry none (RFC 4007
+            # 6; what in6_fillzone and in6_checkzone decide for it).
+            if addr.sin6_scope_id:
+                return errno.EINVAL
+            fzone = 0
+        else:
+            err, faddr, fzone = _rip6_faddr(k, inp, addr, opts)
+            if err:
+                return err
     else:
         if inp.in6p_faddr == IN6ADDR_ANY:
             return errno.ENOTCONN

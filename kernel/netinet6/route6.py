@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kernel.kern.uipc_mbuf import mbuf
+from kernel.netinet6.ip6_var import IP6_EXTHDR_CHECK
 from kernel.wire.icmp6 import ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER
 from kernel.wire.ip6 import IPPROTO_DONE, IPV6_RTHDR_TYPE_0, ip6_rthdr
 
@@ -24,15 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def route6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     """inet6sw[IPPROTO_ROUTING]: returns the next header, its offset in ``k.ip6.ip6_nxtoff``."""
-    st = k.ip6stat
-    if m.m_len < off + 8:
-        st.ip6s_tooshort += 1                   # IP6_EXTHDR_CHECK
+    rhlen = IP6_EXTHDR_CHECK(k, m, off)
+    if rhlen < 0:
         return IPPROTO_DONE
-    nxt, ln, rhtype, segleft = ip6_rthdr.unpack_from(m.buf, m.off + off)
-    rhlen = (ln + 1) << 3
-    if m.m_len < off + rhlen:
-        st.ip6s_tooshort += 1
-        return IPPROTO_DONE
+    nxt, _ln, rhtype, segleft = ip6_rthdr.unpack_from(m.buf, m.off + off)
     if segleft == 0:
         # RFC 8200 4.4: "If Segments Left is zero, the node must ignore the
         # Routing header and proceed to process the next header in the packet."
@@ -42,7 +38,7 @@ def route6_input(k: "Kernel", m: mbuf, off: int, proto: int) -> int:
     # "the node must discard the packet and send an ICMP Parameter Problem,
     # Code 0, message to the packet's Source Address, pointing to the
     # unrecognized Routing Type."
-    st.ip6s_badoptions += 1
+    k.ip6stat.ip6s_badoptions += 1
     if rhtype == IPV6_RTHDR_TYPE_0:
         k.count("route6_rh0_refused")
     from kernel.netinet6.icmp6 import icmp6_error

@@ -6,10 +6,16 @@ ESP (50) and AH (51) in the inet6 protocol switch, and installs the two
 hooks the IPv6 core calls: ``k.ipsec6_output`` (from ip6_output) and
 ``k.ipsec6_in_reject`` (from ip6_deliver, before each upper-layer protocol).
 
-Selectors (RFC 4301 4.4.1.1): ``ipsec6_setspidx`` builds the packet's
-``secpolicyindex`` — full-length addresses, the upper-layer protocol and its
-ports; for ICMPv6 the type goes in the source port and the code in the
-destination port, as KAME's ``ipsec6_get_ulp`` does.
+Selectors (RFC 4301 4.4.1.1): ``ipsec_setspidx_key`` takes the packet's
+selector, either family — full-length addresses, the upper-layer protocol
+and its ports; for ICMPv6 and ICMP the type goes in the source port and the
+code in the destination port, as KAME's ``ipsec6_get_ulp`` and
+``ipsec4_get_ulp`` do — as a tuple of plain values, by which netkey
+remembers the SPD's answer until the SPD changes (key_allocsp_cached); the
+``secpolicyindex`` (``ipsec_key2spidx``) is only built when it must be
+searched.  One path serves both families: ``ipsec_checkpolicy`` (outbound,
+with the socket's own policy), ``ipsec_in_reject_pkt`` (ip6_deliver's and
+ip_deliver's hook), ``ipsec_in_reject_so`` (UDP and raw sockets).
 
 Neighbor Discovery and MLD (kamebox's choice, documented in docs/ipsec.md):
 a policy whose selector says "any" upper-layer protocol does not cover the
@@ -32,8 +38,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from kernel.kern.kern_sysctl import SYSCTL_INT, SYSCTL_STRUCT
 from kernel.kern.uipc_mbuf import m_tag, mbuf
+from kernel.netkey.key_alloc import (
+    ipsec6_get_policy, ipsec6_set_policy, ipsec_get_reqlevel, ipsec_getpolicybysock,
+    ipsec_init_pcbpolicy, key_allocsp_cached, key_def_policy, key_freesp,
+)
+from kernel.netkey.keydb import secpolicyindex
 from kernel.wire.errno import EACCES, EINVAL, ENOPROTOOPT
 from kernel.wire.in6 import sockaddr_in6
+from kernel.wire.in_ import sockaddr_in
 from kernel.wire.pfkeyv2 import (
     IPPROTO_AH, IPPROTO_ESP, IPSEC_DIR_INBOUND, IPSEC_DIR_OUTBOUND, IPSEC_LEVEL_REQUIRE,
     IPSEC_LEVEL_USE, IPSEC_MODE_TUNNEL, IPSEC_POLICY_BYPASS, IPSEC_POLICY_DISCARD,
@@ -50,6 +62,7 @@ IPPROTO_IPV6 = 41
 IPPROTO_IPV4 = 4
 IPPROTO_NONE = 59
 _EXTHDRS = frozenset((0, 43, 44, 60, IPPROTO_ESP, IPPROTO_AH, IPPROTO_NONE))
+_ESP_AH = frozenset((IPPROTO_ESP, IPPROTO_AH))
 # ICMPv6 messages an "any" selector leaves alone: ND (RFC 4861) and MLD (RFC 2710, 3810)
 ICMP6_ND_MLD_TYPES = frozenset((130, 131, 132, 133, 134, 135, 136, 137, 143))
 
@@ -128,11 +141,11 @@ def ipsec_init(k: "Kernel") -> None:
 
     from kernel.netinet6.in6_proto import in6_proto_register
     from kernel.netipsec.ipsec_input import ah6_input, esp6_input
-    from kernel.netipsec.ipsec_output import ipsec6_output
+    from kernel.netipsec.ipsec_output import ipsec_output
     in6_proto_register(k, IPPROTO_ESP, esp6_input)
     in6_proto_register(k, IPPROTO_AH, ah6_input)
-    k.ipsec6_output = ipsec6_output
-    k.ipsec6_in_reject = ipsec6_in_reject
+    k.ipsec6_output = ipsec_output              # one path for both families
+    k.ipsec6_in_reject = ipsec_in_reject_pkt
     k.ipsec6_forward = ipsec6_forward
     ipsec4_init(k)
 
@@ -146,12 +159,12 @@ def ipsec4_init(k: "Kernel") -> None:
         return
     from kernel.netinet.in_proto import in_proto_register as in4_proto_register
     from kernel.netipsec.ipsec_input import ah4_input, esp4_input
-    from kernel.netipsec.ipsec_output import ipsec4_output
+    from kernel.netipsec.ipsec_output import ipsec_output
     from kernel.netipsec.udpencap import udpencap_init
     in4_proto_register(k, IPPROTO_ESP, esp4_input)
     in4_proto_register(k, IPPROTO_AH, ah4_input)
-    k.ipsec4_output = ipsec4_output
-    k.ipsec4_in_reject = ipsec4_in_reject
+    k.ipsec4_output = ipsec_output
+    k.ipsec4_in_reject = ipsec_in_reject_pkt
     udpencap_init(k)
 
 
@@ -179,47 +192,74 @@ def ipsec6_get_ulp(m: mbuf, off: int, nxt: int) -> tuple[int, int, int]:
     return nxt, 0, 0
 
 
-def ipsec6_first_ulp(m: mbuf) -> tuple[int, int]:
-    """(offset, next header) of the first header after the IPv6 header."""
-    return 40, m.buf[m.off + 6]
-
-
-def ipsec6_setspidx(m: mbuf, dir: int, off: int, nxt: int, zone: int = 0) -> Any:
-    """The packet's selector (ipsec6_setspidx_ipaddr + ipsec6_get_ulp)."""
-    from kernel.netkey.keydb import secpolicyindex
+def ipsec_setspidx_key(m: mbuf, dir: int, zone: int = 0, off: int = 0, nxt: int = -1
+                       ) -> tuple:
+    """The selector of the packet ``m``, either family, as plain values: (dir,
+    source and destination address bytes, upper-layer protocol, source port,
+    destination port, zone) — what the SPD lookup cache is keyed by
+    (ipsec_setspidx: ipsec6_setspidx_ipaddr + ipsec6_get_ulp, or
+    ipsec4_setspidx_ipaddr + ipsec4_get_ulp).  IPv6: the upper layer is found
+    from ``off``/``nxt`` (the first header after the IPv6 one by default) and
+    ``zone`` is the scope zone of link-local addresses; IPv4: from the header."""
     b = m.buf
     o = m.off
-    src = bytes(b[o + 8:o + 24])
-    dst = bytes(b[o + 24:o + 40])
-    ul, sp, dp = ipsec6_get_ulp(m, off, nxt)
-    s = sockaddr_in6(src, sp, 0, zone if src[0] == 0xFE and src[1] & 0xC0 == 0x80 else 0)
-    d = sockaddr_in6(dst, dp, 0, zone if dst[0] == 0xFE and dst[1] & 0xC0 == 0x80 else 0)
-    return secpolicyindex(dir, s, d, 128, 128, ul)
+    if b[o] >> 4 == 6:
+        if nxt < 0:
+            off, nxt = 40, b[o + 6]
+        ul, sp, dp = ipsec6_get_ulp(m, off, nxt)
+        return (dir, bytes(b[o + 8:o + 40]), ul, sp, dp, zone)
+    ul, sp, dp = ipsec4_get_ulp(m, (b[o] & 0x0F) << 2, b[o + 9])
+    return (dir, bytes(b[o + 12:o + 20]), ul, sp, dp, 0)
 
 
-def _nd_bypass(sp: Any, spidx: Any) -> bool:
-    """ND and MLD are outside a policy that does not name ICMPv6 (module docstring)."""
-    return (spidx.ul_proto == IPPROTO_ICMPV6 and spidx.src.sin6_port in ICMP6_ND_MLD_TYPES
+def ipsec_key2spidx(key: tuple) -> Any:
+    """The ``secpolicyindex`` of a selector key (full-length prefixes; an IPv6
+    link-local address carries the zone)."""
+    dir, addrs, ul, sp, dp, zone = key
+    if len(addrs) == 32:
+        src, dst = addrs[:16], addrs[16:]
+        s = sockaddr_in6(src, sp, 0, zone if src[0] == 0xFE and src[1] & 0xC0 == 0x80 else 0)
+        d = sockaddr_in6(dst, dp, 0, zone if dst[0] == 0xFE and dst[1] & 0xC0 == 0x80 else 0)
+        return secpolicyindex(dir, s, d, 128, 128, ul)
+    return secpolicyindex(dir, sockaddr_in(addrs[:4], sp), sockaddr_in(addrs[4:], dp), 32, 32, ul)
+
+
+def ipsec_setspidx(m: mbuf, dir: int, zone: int = 0) -> Any:
+    """The packet's ``secpolicyindex`` (ipsec_setspidx), either family."""
+    return ipsec_key2spidx(ipsec_setspidx_key(m, dir, zone))
+
+
+def _nd_bypass(sp: Any, key: tuple) -> bool:
+    """ND and MLD are outside a policy that does not name ICMPv6 (module
+    docstring); ``key`` is an IPv6 packet's selector key."""
+    return (key[2] == IPPROTO_ICMPV6 and key[3] in ICMP6_ND_MLD_TYPES
             and sp.spidx is not None and sp.spidx.ul_proto != IPPROTO_ICMPV6)
 
 
-def ipsec6_checkpolicy(k: "Kernel", m: mbuf, dir: int, inp: Any = None, zone: int = 0
-                       ) -> tuple[Optional[Any], int]:
-    """The policy for the packet ``m`` (ipsec6_checkpolicy): (policy, 0), or
-    (None, errno) when a socket's policy is unusable.  A socket's own policy
-    (``inp.in6p_sp``, IPV6_IPSEC_POLICY) first, then the SPD, then the
-    default (none)."""
-    from kernel.netkey.key_alloc import ipsec_getpolicybyaddr, ipsec_getpolicybysock, key_def_policy
-    off, nxt = ipsec6_first_ulp(m)
-    spidx = ipsec6_setspidx(m, dir, off, nxt, zone)
-    pcbsp = getattr(inp, "in6p_sp", None) if inp is not None else None
+def ipsec_pcbsp(m: mbuf, inp: Any) -> Any:
+    """The socket's own policies for the packet's family (``in6p_sp``,
+    IPV6_IPSEC_POLICY, or ``inp_sp``, IP_IPSEC_POLICY); None if it has none."""
+    if inp is None:
+        return None
+    return getattr(inp, "in6p_sp" if m.buf[m.off] >> 4 == 6 else "inp_sp", None)
+
+
+def ipsec_checkpolicy(k: "Kernel", m: mbuf, dir: int, inp: Any = None, zone: int = 0
+                      ) -> tuple[Optional[Any], int]:
+    """The policy for the packet ``m`` of either family (ipsec6_checkpolicy,
+    ipsec4_checkpolicy): (policy, 0), or (None, errno) when a socket's policy
+    is unusable.  With a socket that has a policy of its own
+    (IPV6_IPSEC_POLICY / IP_IPSEC_POLICY) ipsec_getpolicybysock decides;
+    else the SPD, else the default (none)."""
+    key = ipsec_setspidx_key(m, dir, zone)
+    pcbsp = ipsec_pcbsp(m, inp)
     if pcbsp is not None:
-        sp, err = ipsec_getpolicybysock(k, spidx, dir, pcbsp)
+        sp, err = ipsec_getpolicybysock(k, ipsec_key2spidx(key), dir, pcbsp)
+        if sp is None:
+            return None, err
     else:
-        sp, err = ipsec_getpolicybyaddr(k, spidx, dir), 0
-    if sp is None:
-        return None, err
-    if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
+        sp = key_allocsp_cached(k, key, dir, ipsec_key2spidx) or key_def_policy(k)
+    if sp.policy == IPSEC_POLICY_IPSEC and len(key[1]) == 32 and _nd_bypass(sp, key):
         return key_def_policy(k), 0
     return sp, 0
 
@@ -246,56 +286,64 @@ def ipsec_in_reject(k: "Kernel", sp: Any, m: mbuf) -> bool:
         return True
     if sp.policy != IPSEC_POLICY_IPSEC:
         return False
-    from kernel.netkey.key_alloc import ipsec_get_reqlevel
     done = ipsec_in_done(m)
     for isr in sp.req:
         if ipsec_get_reqlevel(k, isr) != IPSEC_LEVEL_REQUIRE:
             continue
         want = isr.saidx.proto
-        if not any(p == want and (isr.saidx.mode != IPSEC_MODE_TUNNEL or md == IPSEC_MODE_TUNNEL)
-                   for p, _spi, md in done):
-            return True
+        tunnel = isr.saidx.mode == IPSEC_MODE_TUNNEL
+        for p, _spi, md in done:
+            if p == want and (not tunnel or md == IPSEC_MODE_TUNNEL):
+                break
+        else:
+            return True                         # nothing applied what this request wants
     return False
 
 
-def ipsec6_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
-    """ip6_deliver's inbound check before the upper layer sees ``m``
-    (ip6_ipsec_input, RFC 4301 5.2): True (dropped, ``in_polvio``) if the
-    policy required protection the packet did not have.  UDP is checked by
-    udp6_input for each socket it delivers to (:func:`ipsec_in_reject_so`), as
-    FreeBSD does, so that a socket's own policy (an IKE daemon's bypass) decides."""
+def ipsec_in_reject_pkt(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
+    """ip6_deliver's and ip_deliver's inbound check before the upper layer
+    ``nxt`` sees ``m`` (ip6_ipsec_input / ip_ipsec_input, RFC 4301 5.2): True
+    (dropped, ``in_polvio`` of the family's ipsecstat) if the policy required
+    protection the packet did not have.  UDP is checked by udp_input /
+    udp6_input for each socket it delivers to (:func:`ipsec_in_reject_so`),
+    as FreeBSD does, so that a socket's own policy (an IKE daemon's bypass)
+    decides."""
     if nxt == IPPROTO_UDP:
         return False
-    return ipsec6_in_reject_spd(k, m, off, nxt)
+    return ipsec_in_reject_spd(k, m, off, nxt)
 
 
-def ipsec6_in_reject_spd(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
+def ipsec_in_reject_spd(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
     """The SPD's inbound check of ``m`` whose upper-layer header ``nxt`` is at
-    ``off`` (ipsec6_in_reject without a pcb)."""
-    if nxt in _EXTHDRS:
-        return False
+    ``off`` (ipsec6_in_reject / ipsec4_in_reject without a pcb), either
+    family.  IPv6 extension headers, and ESP and AH themselves, pass: they
+    are not the upper layer, or they are the protection."""
     st = k.key
-    if not st.sptree[IPSEC_DIR_INBOUND] and m.m_tags is None:
+    if not st.sptree[IPSEC_DIR_INBOUND]:
         return False
-    zone = m.rcvif.if_index if m.rcvif is not None else 0
-    from kernel.netkey.key_alloc import key_allocsp, key_freesp
-    spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
-    sp = key_allocsp(k, spidx, IPSEC_DIR_INBOUND)
+    v6 = m.buf[m.off] >> 4 == 6
+    if nxt in (_EXTHDRS if v6 else _ESP_AH):
+        return False
+    if v6:
+        zone = m.rcvif.if_index if m.rcvif is not None else 0
+        key = ipsec_setspidx_key(m, IPSEC_DIR_INBOUND, zone, off, nxt)
+    else:
+        key = ipsec_setspidx_key(m, IPSEC_DIR_INBOUND)
+    sp = key_allocsp_cached(k, key, IPSEC_DIR_INBOUND, ipsec_key2spidx)
     if sp is None:
         return False
     try:
-        if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
+        if v6 and sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, key):
             return False
         if ipsec_in_reject(k, sp, m):
-            k.ipsec6.stat.in_polvio += 1
+            (k.ipsec6.stat if v6 else k.ipsec4stat).in_polvio += 1
             return True
         return False
     finally:
         key_freesp(k, sp)
 
 
-# -- IPv4 (ipsec.c: ipsec4_get_ulp, ipsec4_setspidx_ipaddr, ipsec4_checkpolicy,
-#    ipsec4_in_reject) ------------------------------------------------------------------------
+# -- IPv4 (ipsec.c: ipsec4_get_ulp; the rest is the shared path above) ------------------------
 IPPROTO_ICMP = 1
 
 
@@ -321,59 +369,6 @@ def ipsec4_get_ulp(m: mbuf, off: int, nxt: int) -> tuple[int, int, int]:
     return nxt, 0, 0
 
 
-def ipsec4_setspidx(m: mbuf, dir: int) -> Any:
-    """The selector of the IPv4 packet ``m`` (ipsec4_setspidx_ipaddr + ipsec4_get_ulp)."""
-    from kernel.netkey.keydb import secpolicyindex
-    from kernel.wire.in_ import sockaddr_in
-    b = m.buf
-    o = m.off
-    ul, sp, dp = ipsec4_get_ulp(m, (b[o] & 0x0F) << 2, b[o + 9])
-    return secpolicyindex(dir, sockaddr_in(bytes(b[o + 12:o + 16]), sp),
-                          sockaddr_in(bytes(b[o + 16:o + 20]), dp), 32, 32, ul)
-
-
-def ipsec4_checkpolicy(k: "Kernel", m: mbuf, dir: int, inp: Any = None
-                       ) -> tuple[Optional[Any], int]:
-    """The policy for the IPv4 packet ``m`` (ipsec4_checkpolicy): the socket's
-    own (IP_IPSEC_POLICY, ``inp.inp_sp``), else the SPD's, else the default."""
-    from kernel.netkey.key_alloc import ipsec_getpolicybyaddr, ipsec_getpolicybysock
-    spidx = ipsec4_setspidx(m, dir)
-    pcbsp = getattr(inp, "inp_sp", None) if inp is not None else None
-    if pcbsp is not None:
-        return ipsec_getpolicybysock(k, spidx, dir, pcbsp)
-    return ipsec_getpolicybyaddr(k, spidx, dir), 0
-
-
-def ipsec4_in_reject(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
-    """ip_deliver's check before protocol ``nxt`` sees the IPv4 packet ``m``
-    (ip_ipsec_input, RFC 4301 5.2): True (dropped, ``in_polvio`` of
-    net.inet.ipsec.stats) if the inbound policy required protection it did
-    not have.  UDP is checked by udp_input per socket (:func:`ipsec_in_reject_so`)."""
-    if nxt == IPPROTO_UDP:
-        return False
-    return ipsec4_in_reject_spd(k, m, off, nxt)
-
-
-def ipsec4_in_reject_spd(k: "Kernel", m: mbuf, off: int, nxt: int) -> bool:
-    """The SPD's inbound check of the IPv4 packet ``m`` (ipsec4_in_reject
-    without a pcb).  ESP and AH themselves pass: they are the protection."""
-    if nxt in (IPPROTO_ESP, IPPROTO_AH):
-        return False
-    if not k.key.sptree[IPSEC_DIR_INBOUND]:
-        return False
-    from kernel.netkey.key_alloc import key_allocsp, key_freesp
-    sp = key_allocsp(k, ipsec4_setspidx(m, IPSEC_DIR_INBOUND), IPSEC_DIR_INBOUND)
-    if sp is None:
-        return False
-    try:
-        if ipsec_in_reject(k, sp, m):
-            k.ipsec4stat.in_polvio += 1
-            return True
-        return False
-    finally:
-        key_freesp(k, sp)
-
-
 # -- per-socket policies (KAME ipsec.c: ipsec6_set_policy, ipsec6_get_policy,
 #    ipsec6_in_reject with a pcb; FreeBSD ip6_ctloutput's IPV6_IPSEC_POLICY) ------------------
 def ipsec_pcbctloutput(so: Any, inp: Any, attr: str, sopt: Any) -> int:
@@ -389,7 +384,6 @@ def ipsec_pcbctloutput(so: Any, inp: Any, attr: str, sopt: Any) -> int:
     val = sopt.sopt_val
     if not isinstance(val, (bytes, bytearray, memoryview)):
         return EINVAL
-    from kernel.netkey.key_alloc import ipsec6_get_policy, ipsec6_set_policy, ipsec_init_pcbpolicy
     pcbsp = getattr(inp, attr)
     if pcbsp is None:
         pcbsp = ipsec_init_pcbpolicy(so)
@@ -414,33 +408,27 @@ def ipsec_in_reject_so(k: "Kernel", m: mbuf, inp: Any) -> bool:
     ``in_polvio`` of the family's ipsecstat."""
     if getattr(k, "key", None) is None:
         return False                            # no IPSEC in this kernel
-    b = m.buf
-    o = m.off
-    v6 = b[o] >> 4 == 6
-    pcbsp = getattr(inp, "in6p_sp" if v6 else "inp_sp", None)
-    if pcbsp is None and not k.key.sptree[IPSEC_DIR_INBOUND] and m.m_tags is None:
-        return False                            # no inbound policy at all: nothing to check
-    if v6:
-        off, nxt = ipsec6_first_ulp(m)
-        if pcbsp is None:
-            return ipsec6_in_reject_spd(k, m, off, nxt)
-        zone = m.rcvif.if_index if m.rcvif is not None else 0
-        spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
-        st = k.ipsec6.stat
-    else:
-        if pcbsp is None:
-            return ipsec4_in_reject_spd(k, m, (b[o] & 0x0F) << 2, b[o + 9])
-        spidx = ipsec4_setspidx(m, IPSEC_DIR_INBOUND)
-        st = k.ipsec4stat
-    from kernel.netkey.key_alloc import ipsec_getpolicybysock, key_freesp
-    sp, _err = ipsec_getpolicybysock(k, spidx, IPSEC_DIR_INBOUND, pcbsp)
+    pcbsp = ipsec_pcbsp(m, inp)
+    if pcbsp is None:
+        # no policy of its own: the SPD's (nothing at all to check without one)
+        if not k.key.sptree[IPSEC_DIR_INBOUND]:
+            return False
+        b = m.buf
+        o = m.off
+        if b[o] >> 4 == 6:
+            return ipsec_in_reject_spd(k, m, 40, b[o + 6])
+        return ipsec_in_reject_spd(k, m, (b[o] & 0x0F) << 2, b[o + 9])
+    v6 = m.buf[m.off] >> 4 == 6
+    zone = m.rcvif.if_index if v6 and m.rcvif is not None else 0
+    key = ipsec_setspidx_key(m, IPSEC_DIR_INBOUND, zone)
+    sp, _err = ipsec_getpolicybysock(k, ipsec_key2spidx(key), IPSEC_DIR_INBOUND, pcbsp)
     if sp is None:
         return False                            # KAME: "there may be error", not a reject
     try:
-        if sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx):
+        if v6 and sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, key):
             return False
         if ipsec_in_reject(k, sp, m):
-            st.in_polvio += 1
+            (k.ipsec6.stat if v6 else k.ipsec4stat).in_polvio += 1
             return True
         return False
     finally:
@@ -464,14 +452,12 @@ def ipsec6_forward(k: "Kernel", m: mbuf) -> Optional[int]:
         return None
     sptree = st.sptree
     if sptree[IPSEC_DIR_INBOUND]:
-        from kernel.netkey.key_alloc import key_allocsp, key_freesp
-        off, nxt = ipsec6_first_ulp(m)
         zone = m.rcvif.if_index if m.rcvif is not None else 0
-        spidx = ipsec6_setspidx(m, IPSEC_DIR_INBOUND, off, nxt, zone)
-        sp = key_allocsp(k, spidx, IPSEC_DIR_INBOUND)
+        key = ipsec_setspidx_key(m, IPSEC_DIR_INBOUND, zone)
+        sp = key_allocsp_cached(k, key, IPSEC_DIR_INBOUND, ipsec_key2spidx)
         if sp is not None:
             try:
-                if not (sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, spidx)) \
+                if not (sp.policy == IPSEC_POLICY_IPSEC and _nd_bypass(sp, key)) \
                         and ipsec_in_reject(k, sp, m):
                     k.ipsec6.stat.in_polvio += 1
                     return EACCES
@@ -479,17 +465,17 @@ def ipsec6_forward(k: "Kernel", m: mbuf) -> Optional[int]:
                 key_freesp(k, sp)
     if not sptree[IPSEC_DIR_OUTBOUND]:
         return None
-    from kernel.netipsec.ipsec_output import ipsec6_output
+    from kernel.netipsec.ipsec_output import ipsec_output
     # FreeBSD ipsec6_common_output(m, NULL, forwarding=1): the packet leaves
     # as ip6_output would send one of ours once IPsec is done with it.
-    return ipsec6_output(k, m, 0, None, 0)
+    return ipsec_output(k, m, 0, None, 0)
 
 
-__all__ = ["ipsec_init", "ipsecstat", "ipsec6_vars", "ipsec6_setspidx", "ipsec6_get_ulp",
-           "ipsec6_checkpolicy", "ipsec6_in_reject", "ipsec_in_reject", "ipsec_in_done",
+__all__ = ["ipsec_init", "ipsecstat", "ipsec6_vars", "ipsec_setspidx", "ipsec_setspidx_key",
+           "ipsec_key2spidx", "ipsec6_get_ulp", "ipsec4_get_ulp", "ipsec_checkpolicy",
+           "ipsec_in_reject_pkt", "ipsec_in_reject_spd", "ipsec_in_reject", "ipsec_in_done",
            "ipsec_add_in_done", "PACKET_TAG_IPSEC_IN_DONE", "PACKET_TAG_IPSEC_OUT_DONE",
            "ICMP6_ND_MLD_TYPES", "IPSEC_POLICY_BYPASS", "IPSEC_POLICY_ENTRUST",
            "IPSEC_POLICY_NONE", "IPSEC_DIR_OUTBOUND", "IPSEC_ULPROTO_ANY",
-           "ipsec_pcbctloutput", "ipsec_in_reject_so", "ipsec6_forward",
-           "ipsec4_init", "ipsec_stat", "ipsec4_get_ulp", "ipsec4_setspidx",
-           "ipsec4_checkpolicy", "ipsec4_in_reject"]
+           "ipsec_pcbctloutput", "ipsec_in_reject_so", "ipsec6_forward", "ipsec_pcbsp",
+           "ipsec4_init", "ipsec_stat"]

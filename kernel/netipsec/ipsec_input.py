@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING
 
 from kernel.kern.uipc_mbuf import mbuf
 from kernel.netipsec.ipsec import ipsec_add_in_done, ipsec_stat
+from kernel.netipsec.xform_ah import ah_input
+from kernel.netipsec.xform_esp import esp_input
+from kernel.netkey.key_alloc import key_allocsa, key_freesav
 from kernel.wire import errno as E
 from kernel.wire.ip import ip_header_cksum
 from kernel.wire.ip6 import IPPROTO_DONE
@@ -46,8 +49,11 @@ def ipsec_fixhdr(m: mbuf, off: int, nxt: int) -> None:
     b = m.buf
     o = m.off
     if b[o] >> 4 == 6:
-        from kernel.netinet6.ip6_input import ip6_get_prevhdr
-        b[o + ip6_get_prevhdr(m, off)] = nxt
+        if off <= 40:
+            b[o + 6] = nxt                      # right after the IPv6 header
+        else:
+            from kernel.netinet6.ip6_input import ip6_get_prevhdr
+            b[o + ip6_get_prevhdr(m, off)] = nxt
         plen = m.m_len - 40
         b[o + 4], b[o + 5] = plen >> 8, plen & 0xFF
         return
@@ -102,7 +108,6 @@ def ipsec_common_input(k: "Kernel", m: mbuf, off: int, proto: int, natt: bool = 
     else:
         dst = bytes(b[o + 16:o + 20])
         zone = 0
-    from kernel.netkey.key_alloc import key_allocsa, key_freesav
     sav = key_allocsa(k, dst, proto, spi, zone)
     if sav is None:
         if esp:
@@ -146,10 +151,8 @@ def ipsec_common_input(k: "Kernel", m: mbuf, off: int, proto: int, natt: bool = 
             ip_deliver(k, m, off, nxt)
 
     if esp:
-        from kernel.netipsec.xform_esp import esp_input
         esp_input(k, m, sav, off, ipsec_common_input_cb)
     else:
-        from kernel.netipsec.xform_ah import ah_input
         ah_input(k, m, sav, off, ipsec_common_input_cb)
     return IPPROTO_DONE
 

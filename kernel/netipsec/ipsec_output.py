@@ -2,10 +2,11 @@
 ipsec4_process_packet/ipsec6_process_packet, ipsec_encap; sys/netipsec/udpencap.c:
 udp_ipsec_output; RFC 4301 5.1, RFC 3948 2.1).
 
-``ipsec6_output`` and ``ipsec4_output`` are the hooks ip6_output and
-ip_output call once the packet is complete (IPv6: extension headers
-inserted; IPv4: route and source chosen).  Each finds the policy
-(ipsec6_checkpolicy / ipsec4_checkpolicy): DISCARD drops (``out_polvio``),
+``ipsec_output`` is the hook ip6_output and ip_output call once the packet
+is complete (IPv6: extension headers inserted; IPv4: route and source
+chosen) — FreeBSD's ipsec6_output and ipsec4_output, one path here.  It
+finds the policy (ipsec_checkpolicy, with the socket's own policy if it has
+one): DISCARD drops (``out_polvio``),
 NONE/BYPASS and no policy let the IP output go on, IPSEC takes the packet
 over (``ipsec_output_policy``, common to both families).  The requests of
 the policy are applied in their order by ``ipsec_process_packet`` —
@@ -34,8 +35,10 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from kernel.kern.uipc_mbuf import m_tag, mbuf
-from kernel.netipsec.ipsec import (PACKET_TAG_IPSEC_OUT_DONE, ipsec4_checkpolicy,
-                                   ipsec6_checkpolicy)
+from kernel.netipsec.ipsec import PACKET_TAG_IPSEC_OUT_DONE, ipsec_checkpolicy, ipsec_pcbsp
+from kernel.netipsec.xform_ah import ah_output
+from kernel.netipsec.xform_esp import esp_output
+from kernel.netkey.key_alloc import ipsec_setsaidx, key_checkrequest
 from kernel.wire import errno as E
 from kernel.wire.in_ import sockaddr_in
 from kernel.wire.in_cksum import in6_cksum
@@ -59,43 +62,37 @@ def _out_done(m: mbuf) -> bool:
     return m.m_tags is not None and m.m_tag_find(PACKET_TAG_IPSEC_OUT_DONE) is not None
 
 
-def ipsec6_output(k: "Kernel", m: mbuf, flags: int, inp: Any, zone: int) -> Any:
-    """ip6_output's hook: None to send ``m`` as it is; else ip6_output returns
-    this errno (0: IPsec has taken the packet and will send it)."""
-    if _out_done(m):
+def ipsec_output(k: "Kernel", m: mbuf, flags: int, inp: Any, zone: int = 0) -> Any:
+    """The hook of ip6_output (ipsec6_output) and of ip_output (FreeBSD
+    ipsec4_output, called as ip_ipsec_output), one path for both families:
+    None to send ``m`` as it is; else the IP output returns this errno (0:
+    IPsec has taken the packet and will send it).  ``zone``: IPv6's scope
+    zone of link-local addresses."""
+    if m.m_tags is not None and m.m_tag_find(PACKET_TAG_IPSEC_OUT_DONE) is not None:
         return None
     st = getattr(k, "key", None)
-    if st is None or (not st.sptree[IPSEC_DIR_OUTBOUND]
-                      and getattr(inp, "in6p_sp", None) is None):
+    if st is None or (not st.sptree[IPSEC_DIR_OUTBOUND] and ipsec_pcbsp(m, inp) is None):
         return None
-    sp, err = ipsec6_checkpolicy(k, m, IPSEC_DIR_OUTBOUND, inp, zone)
-    b = m.buf
-    o = m.off
-    src, dst = bytes(b[o + 8:o + 24]), bytes(b[o + 24:o + 40])
-    s6 = sockaddr_in6(src, 0, 0, zone if src[:2] == b"\xfe\x80" else 0)
-    d6 = sockaddr_in6(dst, 0, 0, zone if dst[:2] == b"\xfe\x80" else 0)
-    return ipsec_output_policy(k, m, sp, err, s6, d6, k.ipsec6.stat, flags, zone)
+    sp, err = ipsec_checkpolicy(k, m, IPSEC_DIR_OUTBOUND, inp, zone)
+    if m.buf[m.off] >> 4 == 6:
+        return ipsec_output_policy(k, m, sp, err, k.ipsec6.stat, flags, zone)
+    return ipsec_output_policy(k, m, sp, err, k.ipsec4stat, flags, 0)
 
 
-def ipsec4_output(k: "Kernel", m: mbuf, flags: int, inp: Any) -> Any:
-    """ip_output's hook (FreeBSD ipsec4_output, called from ip_output as
-    ip_ipsec_output): None to send ``m`` as it is; else ip_output returns this
-    errno (0: IPsec has taken the packet and will send it)."""
-    if _out_done(m):
-        return None
-    st = getattr(k, "key", None)
-    if st is None or (not st.sptree[IPSEC_DIR_OUTBOUND]
-                      and getattr(inp, "inp_sp", None) is None):
-        return None
-    sp, err = ipsec4_checkpolicy(k, m, IPSEC_DIR_OUTBOUND, inp)
-    b = m.buf
-    o = m.off
-    s4, d4 = sockaddr_in(bytes(b[o + 12:o + 16])), sockaddr_in(bytes(b[o + 16:o + 20]))
-    return ipsec_output_policy(k, m, sp, err, s4, d4, k.ipsec4stat, flags, 0)
+ipsec6_output = ipsec4_output = ipsec_output     # FreeBSD's names of the two hooks
 
 
-def ipsec_output_policy(k: "Kernel", m: mbuf, sp: Any, err: int, src: Any, dst: Any,
-                        stat: Any, flags: int, zone: int) -> Any:
+def _sockaddrs(addrs: bytes, zone: int) -> tuple[Any, Any]:
+    """The packet's source and destination (no ports) from its address bytes."""
+    if len(addrs) == 32:
+        src, dst = addrs[:16], addrs[16:]
+        return (sockaddr_in6(src, 0, 0, zone if src[:2] == b"\xfe\x80" else 0),
+                sockaddr_in6(dst, 0, 0, zone if dst[:2] == b"\xfe\x80" else 0))
+    return sockaddr_in(addrs[:4]), sockaddr_in(addrs[4:])
+
+
+def ipsec_output_policy(k: "Kernel", m: mbuf, sp: Any, err: int, stat: Any, flags: int,
+                        zone: int) -> Any:
     """Both families, once the policy ``sp`` is known: None (send as it is),
     an errno (dropped), or 0 (taken: the requests are being applied)."""
     if sp is None:
@@ -106,13 +103,29 @@ def ipsec_output_policy(k: "Kernel", m: mbuf, sp: Any, err: int, src: Any, dst: 
     if sp.policy != IPSEC_POLICY_IPSEC:          # DISCARD (and anything unknown)
         stat.out_polvio += 1
         return E.EACCES
-    from kernel.netkey.key_alloc import ipsec_setsaidx, key_checkrequest
+    b = m.buf
+    o = m.off
+    # the SA index of a transport-mode request is the packet's addresses:
+    # kept on the request for the last addresses it served (isr.saidx_c)
+    akey: Any = (bytes(b[o + 8:o + 40]) if b[o] >> 4 == 6 else bytes(b[o + 12:o + 20]), zone)
+    src = dst = None
     # Check the SAs of every request first (ipsec_nextisr): one missing and
     # required drops the packet, an ACQUIRE having gone out.
     todo = []
     for isr in sp.req:
         isr.sp = sp
-        saidx = ipsec_setsaidx(isr, src, dst)
+        isaidx = isr.saidx
+        if isaidx.mode == IPSEC_MODE_TUNNEL:
+            saidx = isaidx
+        else:
+            c = isr.saidx_c
+            if c is not None and c[1] is isaidx and c[0] == akey:
+                saidx = c[2]
+            else:
+                if src is None:
+                    src, dst = _sockaddrs(*akey)
+                saidx = ipsec_setsaidx(isr, src, dst)
+                isr.saidx_c = (akey, isaidx, saidx)
         e = key_checkrequest(k, isr, saidx)
         if e:
             stat.out_nosa += 1
@@ -120,8 +133,9 @@ def ipsec_output_policy(k: "Kernel", m: mbuf, sp: Any, err: int, src: Any, dst: 
         if isr.sav is None:
             continue                            # level use, no SA: go on without
         todo.append((isr, isr.sav))
-        if isr.saidx.mode == IPSEC_MODE_TUNNEL:
-            src, dst = isr.saidx.src, isr.saidx.dst
+        if isaidx.mode == IPSEC_MODE_TUNNEL:
+            src, dst = isaidx.src, isaidx.dst
+            akey = (src, dst)
     if not todo:
         return None
     ipsec_process_packet(k, m, todo, 0, stat, flags, zone, m.buf[m.off] >> 4)
@@ -131,10 +145,14 @@ def ipsec_output_policy(k: "Kernel", m: mbuf, sp: Any, err: int, src: Any, dst: 
 def _hdrlen(m: mbuf) -> tuple[int, int]:
     """(bytes ESP/AH go after, offset of the byte naming the next protocol):
     IPv6's unfragmentable part, or the IPv4 header with its options."""
-    if m.buf[m.off] >> 4 == 6:
+    b = m.buf
+    o = m.off
+    if b[o] >> 4 == 6:
+        if b[o + 6] not in (0, 43, 60):         # no Hop-by-Hop, Routing or Destination Options
+            return 40, 6
         from kernel.netinet6.ip6_output import ip6_unfragpart
         return ip6_unfragpart(m)
-    return (m.buf[m.off] & 0x0F) << 2, 9
+    return (b[o] & 0x0F) << 2, 9
 
 
 def ipsec_process_packet(k: "Kernel", m: mbuf, todo: list, i: int, stat: Any, flags: int,
@@ -175,10 +193,8 @@ def ipsec_process_packet(k: "Kernel", m: mbuf, todo: list, i: int, stat: Any, fl
         ipsec_process_packet(k, m, todo, i + 1, stat, flags, zone, family)
 
     if proto == IPPROTO_ESP:
-        from kernel.netipsec.xform_esp import esp_output
         esp_output(k, m, sav, hlen, nxtpos, next_step)
     elif proto == IPPROTO_AH:
-        from kernel.netipsec.xform_ah import ah_output
         ah_output(k, m, sav, hlen, nxtpos, next_step)
     else:
         stat.out_inval += 1
@@ -248,5 +264,5 @@ def udp_encap(m: mbuf, sav: Any, hlen: int, nxtpos: int) -> None:
         b[o + 2], b[o + 3] = m.m_len >> 8, m.m_len & 0xFF
 
 
-__all__ = ["ipsec6_output", "ipsec4_output", "ipsec_output_policy", "ipsec_process_packet",
+__all__ = ["ipsec_output", "ipsec6_output", "ipsec4_output", "ipsec_output_policy", "ipsec_process_packet",
            "ipsec_encapsulate", "udp_encap", "UDP_ENCAP_ESPINUDP_PORT"]

@@ -26,6 +26,8 @@ import struct
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.kern.uipc_mbuf import mbuf
+from kernel.netipsec.ipsec import ipsec_stat
+from kernel.netkey.key_alloc import key_sa_recordxfer
 from kernel.opencrypto.crypto import (crypto_dispatch, crypto_freesession, crypto_getreq,
                                       crypto_newsession)
 from kernel.opencrypto.cryptodev import (CRYPTO_F_CBIFSYNC, crypto_use_buf, CRYPTO_OP_VERIFY_DIGEST,
@@ -229,7 +231,6 @@ def ah_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
         st.ahs_output += 1
         st.ahs_hist[alg & 0xFF] += 1
         st.ahs_obytes += m.m_len - hlen
-        from kernel.netkey.key_alloc import key_sa_recordxfer
         key_sa_recordxfer(k, sav, m.m_len)
         done(m, 0)
 
@@ -240,7 +241,6 @@ def ah_input(k: "Kernel", m: mbuf, sav: Any, off: int,
              done: Callable[[mbuf, int, int], None]) -> None:
     """Verify the AH at ``off``; ``done(m, errno, next header)`` with the AH removed."""
     st = k.ahstat
-    from kernel.netipsec.ipsec import ipsec_stat
     v6 = ipsec_stat(k, m)                       # the family's ipsecstat
     t = ah_init(k, sav)
     if t is None:
@@ -289,7 +289,6 @@ def ah_input(k: "Kernel", m: mbuf, sav: Any, off: int,
         st.ahs_input += 1
         st.ahs_hist[alg & 0xFF] += 1
         st.ahs_ibytes += m.m_len - off
-        from kernel.netkey.key_alloc import key_sa_recordxfer
         key_sa_recordxfer(k, sav, m.m_len)
         bb = m.buf
         oo = m.off

@@ -24,6 +24,8 @@ import struct
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from kernel.kern.uipc_mbuf import mbuf
+from kernel.netipsec.ipsec import ipsec_stat
+from kernel.netkey.key_alloc import key_sa_recordxfer
 from kernel.opencrypto.crypto import (crypto_dispatch, crypto_freesession, crypto_getreq,
                                       crypto_newsession)
 from kernel.opencrypto.cryptodev import (
@@ -63,6 +65,8 @@ AUTH_ALGS: dict[int, tuple[int, int]] = {
     SADB_X_AALG_SHA2_512: (CRYPTO_SHA2_512_HMAC, 32),
 }
 AEAD_ICVLEN = 16                # RFC 4106 6: the 16-octet ICV of AES-GCM-16
+# RFC 4303 2.4: the padding bytes are 1, 2, 3, ... (at most 255 of them)
+_PADDING = tuple(bytes(range(1, n + 1)) for n in range(256))
 
 
 class espstat:
@@ -258,7 +262,7 @@ def esp_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
         st.esps_toobig += 1
         done(m, E.EMSGSIZE)
         return
-    trailer = bytes(range(1, padlen + 1)) + bytes((padlen, nxt)) + bytes(t.icvlen)
+    trailer = _PADDING[padlen] + bytes((padlen, nxt)) + bytes(t.icvlen)
     m.m_append(trailer)
     head = _esphdr.pack(sav.spi, seq & 0xFFFFFFFF) + iv
     # insert the ESP header and IV after the first hlen bytes
@@ -296,7 +300,6 @@ def esp_output(k: "Kernel", m: mbuf, sav: Any, hlen: int, nxtpos: int,
         st.esps_output += 1
         st.esps_hist[alg & 0xFF] += 1
         st.esps_obytes += m.m_len - hlen
-        from kernel.netkey.key_alloc import key_sa_recordxfer
         key_sa_recordxfer(k, sav, m.m_len)
         done(m, 0)
 
@@ -311,7 +314,6 @@ def esp_input(k: "Kernel", m: mbuf, sav: Any, off: int,
     """Check and decrypt the ESP packet whose header is at ``off``;
     ``done(m, errno, next header)`` with the ESP header and trailer removed."""
     st = k.espstat
-    from kernel.netipsec.ipsec import ipsec_stat
     v6 = ipsec_stat(k, m)                       # the family's ipsecstat
     t = esp_init(k, sav)
     if t is None:
@@ -379,14 +381,13 @@ def esp_input(k: "Kernel", m: mbuf, sav: Any, off: int,
             return
         # RFC 4303 2.4: the receiver checks the padding it expects (1, 2, 3, ...)
         pstart = o + end - 2 - padlen
-        if bytes(b[pstart:pstart + padlen]) != bytes(range(1, padlen + 1)):
+        if b[pstart:pstart + padlen] != _PADDING[padlen]:
             st.esps_badenc += 1
             done(m, E.EINVAL, 0)
             return
         st.esps_input += 1
         st.esps_hist[alg & 0xFF] += 1
         st.esps_ibytes += m.m_len - off
-        from kernel.netkey.key_alloc import key_sa_recordxfer
         key_sa_recordxfer(k, sav, m.m_len)
         # remove the trailer, then the header and IV
         m.m_len = end - 2 - padlen

@@ -18,10 +18,15 @@ level requires the SA (the packet is dropped, as KAME does) or 0 to send it
 without.  Inbound, ``key_allocsa(dst, proto, spi)`` finds the SA of an ESP
 or AH header.  After each packet ``key_sa_recordxfer`` counts bytes and
 allocations, which may expire the SA.
+
+The data path asks ``key_allocsp_cached`` with the packet's selector as a
+tuple: the answer is remembered per selector until the SPD's generation
+changes (every insertion or removal of a policy), so a change applies from
+the next packet; the selectors compare as integers (keydb.spidx_compiled).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from kernel.netkey import keysock
 from kernel.netkey.keydb import (
@@ -30,6 +35,7 @@ from kernel.netkey.keydb import (
     key_state, sa_addr, sa_scope, sa_setport, secacq, secasindex, secasvar, secpolicy,
     secpolicyindex, secspacq,
 )
+from kernel.netkey.key_timer import key_sa_chklifetime, key_timer_arm
 from kernel.wire import errno as E
 from kernel.wire.in6 import sockaddr_in6
 from kernel.wire.in_ import sockaddr_in
@@ -55,6 +61,18 @@ def _st(k: "Kernel") -> Optional[key_state]:
 
 
 # -- the SPD ----------------------------------------------------------------------------------
+SPCACHE_MAX = 512       # packet selectors remembered per SPD generation (bounded memory)
+
+
+def key_lookupsp(st: key_state, spidx: secpolicyindex, dir: int) -> Optional[secpolicy]:
+    """The first alive policy of direction ``dir`` whose selector covers the
+    packet selector ``spidx`` (key_allocsp's search), without taking it."""
+    for sp in st.sptree.get(dir, ()):
+        if sp.state == IPSEC_SPSTATE_ALIVE and key_cmpspidx_withmask(sp.spidx, spidx):
+            return sp
+    return None
+
+
 def key_allocsp(k: "Kernel", spidx: secpolicyindex, dir: int) -> Optional[secpolicy]:
     """The first alive policy of direction ``dir`` whose selector covers the
     packet selector ``spidx`` (key_allocsp); its last use is now.  Release it
@@ -62,12 +80,39 @@ def key_allocsp(k: "Kernel", spidx: secpolicyindex, dir: int) -> Optional[secpol
     st = _st(k)
     if st is None:
         return None
-    for sp in st.sptree.get(dir, ()):
-        if sp.state == IPSEC_SPSTATE_ALIVE and key_cmpspidx_withmask(sp.spidx, spidx):
-            sp.lastused = k.now()
-            sp.refcnt += 1
-            return sp
-    return None
+    sp = key_lookupsp(st, spidx, dir)
+    if sp is not None:
+        sp.lastused = k.now()
+        sp.refcnt += 1
+    return sp
+
+
+def key_allocsp_cached(k: "Kernel", key: tuple, dir: int,
+                       mkspidx: Callable[[tuple], secpolicyindex]) -> Optional[secpolicy]:
+    """key_allocsp for the data path: ``key`` is the packet's selector as a
+    tuple of plain values (direction first), ``mkspidx(key)`` its
+    ``secpolicyindex``, built only when the answer is not remembered.  The
+    answer for a key is kept until the SPD changes (``spgen``: any SPDADD,
+    SPDUPDATE, SPDDELETE, SPDFLUSH or expiry), so a change applies from the
+    very next packet."""
+    st = _st(k)
+    if st is None:
+        return None
+    cache = st.spcache
+    if st.spcache_gen != st.spgen:
+        cache.clear()
+        st.spcache_gen = st.spgen
+    try:
+        sp = cache[key]
+    except KeyError:
+        sp = key_lookupsp(st, mkspidx(key), dir)
+        if len(cache) >= SPCACHE_MAX:
+            cache.clear()
+        cache[key] = sp
+    if sp is not None:
+        sp.lastused = k.now()
+        sp.refcnt += 1
+    return sp
 
 
 def key_freesp(k: "Kernel", sp: Optional[secpolicy]) -> None:
@@ -272,18 +317,29 @@ def key_checkrequest(k: "Kernel", isr: ipsecrequest, saidx: secasindex) -> int:
     managers; EINVAL: the SA is not usable yet."""
     if saidx.mode not in (IPSEC_MODE_TRANSPORT, IPSEC_MODE_TUNNEL):
         return E.EINVAL
-    level = ipsec_get_reqlevel(k, isr)
-    # reuse SA if there is a SA already
-    if isr.sav is not None and (isr.sav.state == SADB_SASTATE_DEAD
-                                or not key_cmpsaidx(isr.sav.sah.saidx, saidx, CMP_MODE_REQID)):
-        key_freesav(k, isr.sav)
-        isr.sav = None
-    if isr.sav is None:
-        isr.sav = key_allocsa_policy(k, saidx)
-    if isr.sav is not None:
-        if isr.sav.state not in (SADB_SASTATE_MATURE, SADB_SASTATE_DYING):
+    # reuse SA if there is a SA already (and it still fits: sav_c remembers
+    # the last index it was found to fit, compared by identity)
+    sav = isr.sav
+    if sav is not None:
+        if sav.state == SADB_SASTATE_DEAD:
+            key_freesav(k, sav)
+            isr.sav = sav = None
+        else:
+            c = isr.sav_c
+            sahidx = sav.sah.saidx
+            if c is None or c[0] is not sav or c[1] is not saidx or c[2] is not sahidx:
+                if key_cmpsaidx(sahidx, saidx, CMP_MODE_REQID):
+                    isr.sav_c = (sav, saidx, sahidx)
+                else:
+                    key_freesav(k, sav)
+                    isr.sav = sav = None
+    if sav is None:
+        isr.sav = sav = key_allocsa_policy(k, saidx)
+    if sav is not None:
+        if sav.state not in (SADB_SASTATE_MATURE, SADB_SASTATE_DYING):
             return E.EINVAL
         return 0
+    level = ipsec_get_reqlevel(k, isr)
     err = key_acquire(k, saidx, isr.sp)
     if err:
         return err
@@ -301,10 +357,10 @@ def key_sa_recordxfer(k: "Kernel", sav: secasvar, nbytes: int) -> None:
     c.allocations += 1
     if sav.firstused is None:
         sav.firstused = k.now()
-        from kernel.netkey.key_timer import key_timer_arm
         if (sav.lft_s and sav.lft_s.usetime) or (sav.lft_h and sav.lft_h.usetime):
             key_timer_arm(k)
-    from kernel.netkey.key_timer import key_sa_chklifetime
+    if sav.lft_h is None and sav.lft_s is None:
+        return                                  # no lifetime: nothing can expire
     key_sa_chklifetime(k, sav)
 
 
@@ -366,7 +422,6 @@ def key_acquire(k: "Kernel", saidx: secasindex, sp: Optional[secpolicy]) -> int:
         st.acq_seq = 1 if st.acq_seq >= 0xFFFFFFFF else st.acq_seq + 1
         acq = secacq(saidx, st.acq_seq, k.now())
         st.acqtree.insert(0, acq)
-        from kernel.netkey.key_timer import key_timer_arm
         key_timer_arm(k)
     exts = [sadb_address_build(SADB_EXT_ADDRESS_SRC, sa_setport(saidx.src, 0)),
             sadb_address_build(SADB_EXT_ADDRESS_DST, sa_setport(saidx.dst, 0))]
@@ -396,14 +451,13 @@ def key_spdacquire(k: "Kernel", sp: secpolicy) -> int:
         if len(st.spacqtree) >= st.key_acq_max:
             return E.ENOBUFS
         st.spacqtree.insert(0, secspacq(sp.spidx, k.now()))
-        from kernel.netkey.key_timer import key_timer_arm
         key_timer_arm(k)
     msg = msg_build(SADB_X_SPDACQUIRE, [sadb_x_policy_build(sp.policy, sp.spidx.dir, sp.id)])
     keysock.key_sendup_mbuf(k, None, msg, KEY_SENDUP_REGISTERED)
     return 0
 
 
-__all__ = ["key_allocsp", "key_freesp", "key_allocsa", "key_freesav", "key_allocsa_policy",
+__all__ = ["key_allocsp", "key_allocsp_cached", "key_lookupsp", "key_freesp", "key_allocsa", "key_freesav", "key_allocsa_policy",
            "key_checkrequest", "key_acquire", "key_spdacquire", "key_sa_recordxfer",
            "key_getcomb", "ipsec_setsaidx", "ipsec_get_reqlevel", "ipsec_getpolicybysock",
            "ipsec_getpolicybyaddr", "inpcbpolicy", "ipsec_init_pcbpolicy", "ipsec6_set_policy",

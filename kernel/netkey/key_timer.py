@@ -43,7 +43,18 @@ def _st(k: "Kernel") -> key_state:
 
 # -- deadlines ---------------------------------------------------------------------------------
 def _sa_deadlines(st: key_state, sav: secasvar) -> tuple[Optional[int], Optional[int]]:
-    """(soft, hard) deadline in uptime ns of ``sav``'s time lifetimes; None: none."""
+    """(soft, hard) deadline in uptime ns of ``sav``'s time lifetimes; None: none.
+    Computed again only when what they depend on changed (``sav.dl_c``: the
+    lifetime objects — UPDATE replaces them —, the add and first-use times,
+    the state); the byte and allocation limits are plain integer compares."""
+    if sav.state == SADB_SASTATE_LARVAL:
+        return None, sav.created + st.key_larval_lifetime * SEC
+    lft_s, lft_h, mature = sav.lft_s, sav.lft_h, sav.state == SADB_SASTATE_MATURE
+    c = sav.dl_c
+    if (c is not None and c[0] is lft_s and c[1] is lft_h and c[2] == sav.created
+            and c[3] == sav.firstused and c[4] == mature):
+        return c[5]
+
     def when(lft: object) -> Optional[int]:
         if lft is None:
             return None
@@ -53,10 +64,9 @@ def _sa_deadlines(st: key_state, sav: secasvar) -> tuple[Optional[int], Optional
         if lft.usetime and sav.firstused is not None:
             out.append(sav.firstused + lft.usetime * SEC)
         return min(out) if out else None
-    if sav.state == SADB_SASTATE_LARVAL:
-        return None, sav.created + st.key_larval_lifetime * SEC
-    soft = when(sav.lft_s) if sav.state == SADB_SASTATE_MATURE else None
-    return soft, when(sav.lft_h)
+    res = (when(lft_s) if mature else None, when(lft_h))
+    sav.dl_c = (lft_s, lft_h, sav.created, sav.firstused, mature, res)
+    return res
 
 
 def _sp_deadline(sp: secpolicy) -> Optional[int]:

@@ -20,7 +20,7 @@ from typing import Any, Optional
 from kernel.wire.in6 import sockaddr_in6
 from kernel.wire.in_ import sockaddr_in
 from kernel.wire.pfkeyv2 import (
-    IPSEC_DIR_MAX, IPSEC_MANUAL_REQID_MAX, IPSEC_MODE_ANY, IPSEC_PORT_ANY, IPSEC_ULPROTO_ANY,
+    IPSEC_DIR_MAX, IPSEC_MANUAL_REQID_MAX, IPSEC_MODE_ANY, IPSEC_ULPROTO_ANY,
     IPPROTO_AH, IPPROTO_ESP, IPPROTO_IPCOMP, SADB_AALG_SHA1HMAC, SADB_EALG_3DESCBC,
     SADB_EALG_NULL, SADB_SASTATE_DEAD, SADB_SASTATE_DYING, SADB_SASTATE_LARVAL,
     SADB_SASTATE_MATURE, SADB_SATYPE_AH, SADB_SATYPE_ESP, SADB_SATYPE_MAX, SADB_SATYPE_UNSPEC,
@@ -124,24 +124,15 @@ def key_sockaddrcmp(a: Any, b: Any, port: bool) -> bool:
     return not port or sa_port(a) == sa_port(b)
 
 
-def _prefix_match(a: bytes, b: bytes, plen: int) -> bool:
-    """key_bbcmp: the first ``plen`` bits of ``a`` and ``b`` are equal."""
-    nbytes, nbits = divmod(plen, 8)
-    if a[:nbytes] != b[:nbytes]:
-        return False
-    if nbits:
-        mask = (0xFF << (8 - nbits)) & 0xFF
-        return (a[nbytes] & mask) == (b[nbytes] & mask)
-    return True
-
-
 # -- the SPD ---------------------------------------------------------------------------------
 class secpolicyindex:
     """``struct secpolicyindex``: a selector (direction, addresses with ports,
     prefix lengths, upper-layer protocol).  The data path builds one per
-    packet with full prefixes (ipsec6_setspidx_ipaddr)."""
+    packet with full prefixes (ipsec6_setspidx_ipaddr).  Its fields are not
+    changed once made: ``spidx_compiled`` keeps the selector as integers
+    (address, mask) the first time it is compared."""
 
-    __slots__ = ("dir", "src", "dst", "prefs", "prefd", "ul_proto")
+    __slots__ = ("dir", "src", "dst", "prefs", "prefd", "ul_proto", "_c")
 
     def __init__(self, dir: int, src: Any, dst: Any, prefs: Optional[int] = None,
                  prefd: Optional[int] = None, ul_proto: int = IPSEC_ULPROTO_ANY) -> None:
@@ -151,6 +142,7 @@ class secpolicyindex:
         self.prefs = sa_plen(src) if prefs is None else prefs
         self.prefd = sa_plen(dst) if prefd is None else prefd
         self.ul_proto = ul_proto
+        self._c: Optional[tuple] = None
 
     def key(self) -> tuple:
         return (self.dir, self.src, self.dst, self.prefs, self.prefd, self.ul_proto)
@@ -166,6 +158,27 @@ class secpolicyindex:
                 f"ul={self.ul_proto}>")
 
 
+def _sa_compiled(sa: Any, plen: int) -> tuple[int, int, int, int, int, int]:
+    """(family, port, scope zone, the first ``plen`` bits of the address as an
+    integer, their mask, the whole address as an integer) of a selector's sockaddr."""
+    addr = int.from_bytes(sa_addr(sa), "big")
+    nbits = len(sa_addr(sa)) * 8
+    plen = max(0, min(plen, nbits))
+    mask = ((1 << plen) - 1) << (nbits - plen)
+    return (sa_family(sa), sa_port(sa), sa_scope(sa), addr & mask, mask, addr)
+
+
+def spidx_compiled(spidx: secpolicyindex) -> tuple:
+    """``spidx`` as integers, computed once per selector (a policy's at its
+    first lookup after SPDADD): (src, dst, upper-layer protocol), each address
+    part as :func:`_sa_compiled` gives it."""
+    c = spidx._c
+    if c is None:
+        c = spidx._c = (_sa_compiled(spidx.src, spidx.prefs),
+                        _sa_compiled(spidx.dst, spidx.prefd), spidx.ul_proto)
+    return c
+
+
 def key_cmpspidx_exactly(a: secpolicyindex, b: secpolicyindex) -> bool:
     """Same selector (key_cmpspidx_exactly): prefixes, ports, protocol and all."""
     return (a.prefs == b.prefs and a.prefd == b.prefd and a.ul_proto == b.ul_proto
@@ -175,21 +188,18 @@ def key_cmpspidx_exactly(a: secpolicyindex, b: secpolicyindex) -> bool:
 def key_cmpspidx_withmask(sp: secpolicyindex, pkt: secpolicyindex) -> bool:
     """Does packet selector ``pkt`` fall under policy selector ``sp``
     (key_cmpspidx_withmask): protocol (255 any), ports (0 any), scope zone
-    (0 any), and the prefixes."""
-    if sa_family(sp.src) != sa_family(pkt.src) or sa_family(sp.dst) != sa_family(pkt.dst):
+    (0 any), and the prefixes — compared as integers (:func:`spidx_compiled`)."""
+    ps, pd, pul = spidx_compiled(sp)
+    ks, kd, kul = spidx_compiled(pkt)
+    if pul != IPSEC_ULPROTO_ANY and pul != kul:
         return False
-    if sp.ul_proto != IPSEC_ULPROTO_ANY and sp.ul_proto != pkt.ul_proto:
-        return False
-    for spa, pka, plen in ((sp.src, pkt.src, sp.prefs), (sp.dst, pkt.dst, sp.prefd)):
-        port = sa_port(spa)
-        if port != IPSEC_PORT_ANY and port != sa_port(pka):
-            return False
-        # a scope id of 0 is a wildcard zone, which matches any zone
-        if sa_scope(spa) and sa_scope(pka) and sa_scope(spa) != sa_scope(pka):
-            return False
-        if not _prefix_match(sa_addr(spa), sa_addr(pka), plen):
-            return False
-    return True
+    # family, port (0: any), zone (0 is a wildcard zone, which matches any zone),
+    # then the prefix: the packet's address under the policy's mask
+    return (ps[0] == ks[0] and pd[0] == kd[0]
+            and (not ps[1] or ps[1] == ks[1]) and (not pd[1] or pd[1] == kd[1])
+            and (not ps[2] or not ks[2] or ps[2] == ks[2])
+            and (not pd[2] or not kd[2] or pd[2] == kd[2])
+            and ks[5] & ps[4] == ps[3] and kd[5] & pd[4] == pd[3])
 
 
 @dataclass(frozen=True)
@@ -226,15 +236,20 @@ def key_cmpsaidx(s0: Optional[secasindex], s1: Optional[secasindex], flag: int) 
 class ipsecrequest:
     """``struct ipsecrequest``: one step of an IPsec policy — protocol, mode,
     tunnel endpoints (``saidx.src``/``dst``, None in transport mode), level and
-    reqid — and the SA the data path last used for it (``sav``)."""
+    reqid — and the SA the data path last used for it (``sav``).  The data
+    path also keeps the ``secasindex`` it made for the last packet's
+    addresses (``saidx_c``: addresses, ``saidx`` it was made from, result) and
+    the SA and index it last found to agree (``sav_c``)."""
 
-    __slots__ = ("saidx", "level", "sav", "sp")
+    __slots__ = ("saidx", "level", "sav", "sp", "saidx_c", "sav_c")
 
     def __init__(self, saidx: secasindex, level: int, sp: Any = None) -> None:
         self.saidx = saidx
         self.level = level
         self.sav: Optional[secasvar] = None
         self.sp = sp
+        self.saidx_c: Optional[tuple] = None
+        self.sav_c: Optional[tuple] = None
 
     def __repr__(self) -> str:
         s = self.saidx
@@ -314,6 +329,7 @@ class secasvar:
         self.natt_oai: Any = None
         self.natt_oar: Any = None
         self.natt_frag = 0
+        self.dl_c: Optional[tuple] = None   # key_timer._sa_deadlines' last answer
 
     @property
     def replay_window(self) -> int:
@@ -440,6 +456,12 @@ class key_state:
         # the databases
         self.sptree: dict[int, list[secpolicy]] = {d: [] for d in range(IPSEC_DIR_MAX)}
         self.spbyid: dict[int, secpolicy] = {}
+        # the data path's lookups (key_alloc.py key_allocsp_cached): packet
+        # selector -> policy, valid while the SPD's generation is ``spcache_gen``;
+        # every insert or removal bumps ``spgen``
+        self.spgen = 0
+        self.spcache: dict[tuple, Optional[secpolicy]] = {}
+        self.spcache_gen = -1
         self.sahtree: list[secashead] = []
         self.spihash: dict[tuple[int, int], list[secasvar]] = {}
         self.nsav = 0
@@ -463,10 +485,12 @@ class key_state:
     def sp_insert(self, sp: secpolicy) -> None:
         self.sptree[sp.spidx.dir].append(sp)
         self.spbyid[sp.id] = sp
+        self.spgen += 1                 # the data path's cached lookups are stale
 
     def sp_remove(self, sp: secpolicy) -> None:
         """The policy is dead: out of the SPD, its requests forget their SAs."""
         sp.state = IPSEC_SPSTATE_DEAD
+        self.spgen += 1                 # the data path's cached lookups are stale
         lst = self.sptree.get(sp.spidx.dir, [])
         if sp in lst:
             lst.remove(sp)

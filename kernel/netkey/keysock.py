@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from kernel.kern.kern_proc import priv_check
 from kernel.kern.uipc_domain import PR_ADDR, PR_ATOMIC, domain, domain_add, pr_usrreqs, protosw
 from kernel.kern.uipc_mbuf import mbuf
-from kernel.kern.uipc_socket2 import (SBS_CANTRCVMORE, sbappendaddr, socantsendmore,
-                                      soisconnected, soreserve, sorwakeup)
+from kernel.kern.uipc_socket2 import SBS_CANTRCVMORE, sbappendaddr, sorwakeup
+from kernel.net.raw_usrreq import raw_attach, raw_ushutdown
 from kernel.netkey.keydb import (KEY_SENDUP_ALL, KEY_SENDUP_ONE, KEY_SENDUP_REGISTERED, keycb,
                                  key_state)
 from kernel.wire import errno as E
@@ -54,7 +54,7 @@ def _st(k: "Kernel") -> Optional[key_state]:
 def keysock_init(k: "Kernel") -> None:
     """The PF_KEY domain (keysock.c's keydomain and keysw); key_init calls it."""
     usr = pr_usrreqs(pru_attach=key_attach, pru_detach=key_detach, pru_send=key_send,
-                     pru_shutdown=key_shutdown, pru_abort=key_detach)
+                     pru_shutdown=raw_ushutdown, pru_abort=key_detach)
     domain_add(k, domain(PF_KEY, "key",
                          [protosw(SOCK_RAW, PF_KEY_V2, PR_ATOMIC | PR_ADDR, usr,
                                   pr_name="key")]))
@@ -62,19 +62,9 @@ def keysock_init(k: "Kernel") -> None:
 
 # -- user requests ------------------------------------------------------------------------
 def key_attach(so: Any, proto: int, td: Any) -> int:
-    if so.so_pcb is not None:
-        return E.EISCONN
     st = _st(so.so_kernel)
-    if st is None:
-        return E.EPROTONOSUPPORT
-    err = soreserve(so, KEYSNDQ, KEYRCVQ)
-    if err:
-        return err
-    kp = keycb(so, proto, priv_check(td) == 0)
-    so.so_pcb = kp
-    st.kcbs.append(kp)
-    soisconnected(so)
-    return 0
+    return raw_attach(so, st.kcbs if st is not None else None, KEYSNDQ, KEYRCVQ,
+                      lambda: keycb(so, proto, priv_check(td) == 0))
 
 
 def key_detach(so: Any) -> None:
@@ -94,11 +84,6 @@ def key_send(so: Any, flags: int, m: mbuf, nam: Any, control: Any, td: Any) -> i
     if control:
         return E.EINVAL
     return key_output(so, m)
-
-
-def key_shutdown(so: Any) -> int:
-    socantsendmore(so)
-    return 0
 
 
 def key_output(so: Any, m: mbuf) -> int:

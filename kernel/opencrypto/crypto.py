@@ -547,6 +547,8 @@ def crp_sanity(crp: cryptop, cses: crypto_session) -> int:
     """crypto.c's ``crp_sanity``: 0, or EINVAL for a request the session cannot do.
 
     FreeBSD asserts these; here a bad request fails and is counted (cs_badreq).
+    Every region must lie in the buffer: written as chained integer compares,
+    as this runs for each request.
     """
     buf = crp.crp_buf
     if buf is None or cses.cs_freed:
@@ -554,35 +556,33 @@ def crp_sanity(crp: cryptop, cses: crypto_session) -> int:
     blen = len(buf) - crp.crp_buf_start
     op = crp.crp_op
     if cses.cs_digest_only:
-        if op not in (0, CRYPTO_OP_VERIFY_DIGEST):
+        if op != 0 and op != CRYPTO_OP_VERIFY_DIGEST:
             return _EINVAL
-    elif op not in (CRYPTO_OP_ENCRYPT, CRYPTO_OP_DECRYPT):
+    elif op != CRYPTO_OP_ENCRYPT and op != CRYPTO_OP_DECRYPT:
         return _EINVAL
     ps = crp.crp_payload_start
     pl = crp.crp_payload_length
-    if ps < 0 or pl < 0 or ps + pl > blen:
+    if not (0 <= ps and 0 <= pl and ps + pl <= blen):
         return _EINVAL
     ivlen = cses.cs_ivlen
     if ivlen:
         if crp.crp_flags & CRYPTO_F_IV_SEPARATE:
             if len(crp.crp_iv) < ivlen:
                 return _EINVAL
-        elif crp.crp_iv_start < 0 or crp.crp_iv_start + ivlen > blen:
+        elif not 0 <= crp.crp_iv_start <= blen - ivlen:
             return _EINVAL
     al = crp.crp_aad_length
+    aad = crp.crp_aad
     if cses.cs_cipher_only:
-        if al or crp.crp_aad is not None:
-            return _EINVAL
-        return 0
+        return _EINVAL if al or aad is not None else 0
     if al < 0:
         return _EINVAL
-    if crp.crp_aad is not None:
-        if not cses.cs_sep_aad or len(crp.crp_aad) < al:
+    if aad is not None:
+        if not cses.cs_sep_aad or len(aad) < al:
             return _EINVAL
-    elif al and (crp.crp_aad_start < 0 or crp.crp_aad_start + al > blen):
+    elif al and not 0 <= crp.crp_aad_start <= blen - al:
         return _EINVAL
-    ds = crp.crp_digest_start
-    if ds < 0 or ds + cses.cs_mlen > blen:
+    if not 0 <= crp.crp_digest_start <= blen - cses.cs_mlen:
         return _EINVAL
     if cses.cs_esn and len(crp.crp_esn) != 4:
         return _EINVAL

@@ -169,8 +169,9 @@ def _hmac_digest(ses: swcr_session, crp: cryptop) -> bytes:
     return mac.finalize()[:ses.mlen]
 
 
-def swcr_authcompute(ses: swcr_session, crp: cryptop) -> int:
-    digest = _hmac_digest(ses, crp)
+def _digest_done(ses: swcr_session, crp: cryptop, digest: bytes) -> int:
+    """The computed ``digest``: with CRYPTO_OP_VERIFY_DIGEST compared (in constant time)
+    with the one at crp_digest_start, EBADMSG if they differ; else stored there."""
     ds = crp.crp_buf_start + crp.crp_digest_start
     buf = crp.crp_buf
     if crp.crp_op & CRYPTO_OP_VERIFY_DIGEST:
@@ -181,6 +182,10 @@ def swcr_authcompute(ses: swcr_session, crp: cryptop) -> int:
     return 0
 
 
+def swcr_authcompute(ses: swcr_session, crp: cryptop) -> int:
+    return _digest_done(ses, crp, _hmac_digest(ses, crp))
+
+
 def swcr_gmac(ses: swcr_session, crp: cryptop) -> int:
     buf = crp.crp_buf
     ps = crp.crp_buf_start + crp.crp_payload_start
@@ -189,13 +194,7 @@ def swcr_gmac(ses: swcr_session, crp: cryptop) -> int:
     if aad is not None:
         data = bytes(aad) + data
     tag = ses.aesgcm.encrypt(ses.salt + _iv(crp, ses.ivlen), b"", data)[:ses.mlen]  # type: ignore[union-attr]
-    ds = crp.crp_buf_start + crp.crp_digest_start
-    if crp.crp_op & CRYPTO_OP_VERIFY_DIGEST:
-        if not compare_digest(tag, bytes(buf[ds:ds + ses.mlen])):  # type: ignore[index]
-            return EBADMSG
-        return 0
-    buf[ds:ds + ses.mlen] = tag  # type: ignore[index]
-    return 0
+    return _digest_done(ses, crp, tag)
 
 
 def swcr_gcm(ses: swcr_session, crp: cryptop) -> int:
@@ -295,6 +294,19 @@ def _setup_hmac(ses: swcr_session, csp: crypto_session_params) -> None:
     ses.esn = bool(csp.csp_flags & CSP_F_ESN)
 
 
+def _setup_gcm(ses: swcr_session, csp: crypto_session_params, key: bytes) -> bool:
+    """AES-GCM or GMAC: ``key`` is the AES key, with a 4-byte salt behind it for an
+    8-byte IV (RFC 4106 8.1, RFC 4543 3.2); False if key and IV length do not fit."""
+    split = gcm_split_key(key, csp.csp_ivlen)
+    if split is None:
+        return False
+    ses.gcm_key, ses.salt = split
+    ses.aesgcm = AESGCM(ses.gcm_key)
+    ses.ivlen = csp.csp_ivlen
+    ses.mlen = csp.csp_auth_mlen or 16
+    return True
+
+
 def swcr_newsession(dev: Any, cses: Any, csp: crypto_session_params) -> int:
     ses = swcr_session()
     mode = csp.csp_mode
@@ -307,25 +319,15 @@ def swcr_newsession(dev: Any, cses: Any, csp: crypto_session_params) -> int:
             _setup_hmac(ses, csp)
             ses.process = swcr_eta
         elif mode == CSP_MODE_DIGEST and csp.csp_auth_alg == CRYPTO_AES_NIST_GMAC:
-            split = gcm_split_key(csp.csp_auth_key, csp.csp_ivlen)
-            if split is None:
+            if not _setup_gcm(ses, csp, csp.csp_auth_key):
                 return EINVAL
-            ses.gcm_key, ses.salt = split
-            ses.aesgcm = AESGCM(ses.gcm_key)
-            ses.ivlen = csp.csp_ivlen
-            ses.mlen = csp.csp_auth_mlen or 16
             ses.process = swcr_gmac
         elif mode == CSP_MODE_DIGEST:
             _setup_hmac(ses, csp)
             ses.process = swcr_authcompute
         elif mode == CSP_MODE_AEAD:
-            split = gcm_split_key(csp.csp_cipher_key, csp.csp_ivlen)
-            if split is None:
+            if not _setup_gcm(ses, csp, csp.csp_cipher_key):
                 return EINVAL
-            ses.gcm_key, ses.salt = split
-            ses.aesgcm = AESGCM(ses.gcm_key)
-            ses.ivlen = csp.csp_ivlen
-            ses.mlen = csp.csp_auth_mlen or 16
             ses.process = swcr_gcm
         else:
             return EINVAL

@@ -147,8 +147,36 @@ def ICMP6_IS_ERROR(t: int) -> bool:
 
 
 # -- messages: values with parse/emit ------------------------------------------------
+class _icmp6_msg_repr:
+    """What the message values share: ``emit`` writes the header (``_emit_hdr``), the
+    body (``_body``) and, given the addresses, the checksum (RFC 4443 2.3)."""
+
+    def buffer_len(self) -> int:
+        raise NotImplementedError
+
+    def _emit_hdr(self, buf: bytearray | memoryview, off: int) -> None:
+        raise NotImplementedError
+
+    def _body(self, n: int) -> bytes:
+        raise NotImplementedError
+
+    def emit(self, buf: bytearray | memoryview, off: int = 0, src: bytes | None = None,
+             dst: bytes | None = None) -> None:
+        n = self.buffer_len()
+        self._emit_hdr(buf, off)
+        buf[off + ICMP6_HDR_LEN:off + n] = self._body(n - ICMP6_HDR_LEN)
+        if src is not None and dst is not None:
+            ck = in6_cksum_data(src, dst, IPPROTO_ICMPV6, bytes(buf[off:off + n]))
+            struct.pack_into("!H", buf, off + 2, ck)
+
+    def to_bytes(self, src: bytes | None = None, dst: bytes | None = None) -> bytes:
+        b = bytearray(self.buffer_len())
+        self.emit(b, 0, src, dst)
+        return bytes(b)
+
+
 @dataclass(frozen=True)
-class icmp6_echo_repr:
+class icmp6_echo_repr(_icmp6_msg_repr):
     """Echo Request (128) or Echo Reply (129) (RFC 4443 4.1, 4.2)."""
 
     type: int
@@ -160,23 +188,15 @@ class icmp6_echo_repr:
     def buffer_len(self) -> int:
         return ICMP6_HDR_LEN + len(self.data)
 
-    def emit(self, buf: bytearray | memoryview, off: int = 0, src: bytes | None = None,
-             dst: bytes | None = None) -> None:
-        n = self.buffer_len()
+    def _emit_hdr(self, buf: bytearray | memoryview, off: int) -> None:
         icmp6_echo_hdr.pack_into(buf, off, self.type, self.code, 0, self.ident, self.seq)
-        buf[off + ICMP6_HDR_LEN:off + n] = self.data
-        if src is not None and dst is not None:
-            ck = in6_cksum_data(src, dst, IPPROTO_ICMPV6, bytes(buf[off:off + n]))
-            struct.pack_into("!H", buf, off + 2, ck)
 
-    def to_bytes(self, src: bytes | None = None, dst: bytes | None = None) -> bytes:
-        b = bytearray(self.buffer_len())
-        self.emit(b, 0, src, dst)
-        return bytes(b)
+    def _body(self, n: int) -> bytes:
+        return self.data
 
 
 @dataclass(frozen=True)
-class icmp6_error_repr:
+class icmp6_error_repr(_icmp6_msg_repr):
     """An error message (RFC 4443 3): type 1-4, code, the 32-bit parameter (unused,
     MTU or pointer) and as much of the invoking packet as fits in 1280 bytes."""
 
@@ -188,19 +208,11 @@ class icmp6_error_repr:
     def buffer_len(self) -> int:
         return ICMP6_HDR_LEN + min(len(self.invoking), ICMPV6_PLD_MAXLEN)
 
-    def emit(self, buf: bytearray | memoryview, off: int = 0, src: bytes | None = None,
-             dst: bytes | None = None) -> None:
-        n = self.buffer_len()
+    def _emit_hdr(self, buf: bytearray | memoryview, off: int) -> None:
         icmp6_hdr.pack_into(buf, off, self.type, self.code, 0, self.param & 0xFFFFFFFF)
-        buf[off + ICMP6_HDR_LEN:off + n] = self.invoking[:n - ICMP6_HDR_LEN]
-        if src is not None and dst is not None:
-            ck = in6_cksum_data(src, dst, IPPROTO_ICMPV6, bytes(buf[off:off + n]))
-            struct.pack_into("!H", buf, off + 2, ck)
 
-    def to_bytes(self, src: bytes | None = None, dst: bytes | None = None) -> bytes:
-        b = bytearray(self.buffer_len())
-        self.emit(b, 0, src, dst)
-        return bytes(b)
+    def _body(self, n: int) -> bytes:
+        return self.invoking[:n]
 
 
 @dataclass(frozen=True)

@@ -153,8 +153,12 @@ def test_realtime_pacer_takes_each_readiness_once_while_inputs_keep_coming():
     os.close(r)
     os.close(w)
     assert b"".join(g[0] for g in got) == b"0123456789"
-    assert len(calls) == len(got) == 10     # no duplicate event for one readiness
-    assert all(t >= (i + 1) * 2 * MS for i, (_, t) in enumerate(got))
+    # no duplicate event for one readiness: every callback found something to read
+    # (on a loaded machine the pacer may fall behind the wall clock, and then two
+    # writes can land before one read: fewer, larger reads, never an empty one)
+    assert len(calls) == len(got) and all(g[0] for g in got)
+    # each read happened at or after the paced time its first byte was written
+    assert all(t >= (int(data[:1]) + 1) * 2 * MS for data, t in got)
 
 
 def test_realtime_pacer_gives_the_event_loop_turns_while_busy():
@@ -213,8 +217,9 @@ def test_realtime_pacer_idle_parks_in_the_event_loop():
     th.join()
     os.close(r)
     os.close(w)
-    assert cpu < 0.05                       # 150 ms of wall time, nearly all parked
-    assert seen and seen[0][0] == b"x" and seen[0][1] - sent[0] < 0.02
+    assert cpu < 0.08                       # 150 ms of wall time, nearly all parked
+    # woken by the input, not by the end of the run 50 ms later (slack for a loaded CI)
+    assert seen and seen[0][0] == b"x" and seen[0][1] - sent[0] < 0.04
 
 
 def test_realtime_pacer_keeps_time_with_fds_beyond_select(monkeypatch):

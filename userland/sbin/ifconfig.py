@@ -368,13 +368,13 @@ class Ifconfig:
 
     def setifmtu(self, val: str) -> None:
         try:
-            libc.ioctl(self.s, SIOCSIFMTU, ifreq(self.name, ifr_mtu=_atoi(val)))
+            libc.ioctl(self.s, SIOCSIFMTU, ifreq(self.name, ifr_mtu=libc.atoi(val)))
         except OSError:
             libc.warn("ioctl (set mtu)")
 
     def setifmetric(self, val: str) -> None:
         try:
-            libc.ioctl(self.s, SIOCSIFMETRIC, ifreq(self.name, ifr_metric=_atoi(val)))
+            libc.ioctl(self.s, SIOCSIFMETRIC, ifreq(self.name, ifr_metric=libc.atoi(val)))
         except OSError:
             libc.warn("ioctl (set metric)")
 
@@ -432,7 +432,7 @@ class Ifconfig:
             self.pltime = v & 0xFFFFFFFF
 
     def in6_getprefix(self, plen: str, which: int) -> None:
-        n = _atoi(plen)
+        n = libc.atoi(plen)
         if n < 0 or n > 128:
             libc.errx(1, "%s: bad value", plen)
         mask = sockaddr_in6(prefix_mask(128 if n == 0 else n))
@@ -692,21 +692,6 @@ class Ifconfig:
                 libc.ioctl(s4, SIOCAIFADDR, req)
             except OSError:
                 self.Perror("ioctl (SIOCAIFADDR)")
-
-
-def _atoi(s: str) -> int:
-    """C's atoi: the leading decimal digits (with sign), 0 if none."""
-    s = s.strip()
-    n = 0
-    sign = 1
-    i = 0
-    if s[:1] in "+-" and s:
-        sign = -1 if s[0] == "-" else 1
-        i = 1
-    while i < len(s) and s[i].isdigit():
-        n = n * 10 + int(s[i])
-        i += 1
-    return sign * n
 
 
 def usage() -> int:

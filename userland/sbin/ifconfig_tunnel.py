@@ -75,25 +75,23 @@ def deletetunnel(ic: Any) -> None:
 
 
 def in_status_tunnel(ic: Any) -> None:
-    try:
-        src = libc.ioctl(ic.s, SIOCGIFPSRCADDR, in_ifreq(ic.name)).ifr_addr
-        dst = libc.ioctl(ic.s, SIOCGIFPDSTADDR, in_ifreq(ic.name)).ifr_addr
-    except OSError:
-        return
-    if not isinstance(src, sockaddr_in) or not isinstance(dst, sockaddr_in):
-        return
-    libc.printf("\ttunnel inet %s --> %s\n", _numeric(src), _numeric(dst))
+    _status_tunnel(ic, "inet", SIOCGIFPSRCADDR, SIOCGIFPDSTADDR, in_ifreq, sockaddr_in)
 
 
 def in6_status_tunnel(ic: Any) -> None:
+    _status_tunnel(ic, "inet6", SIOCGIFPSRCADDR_IN6, SIOCGIFPDSTADDR_IN6, in6_ifreq, sockaddr_in6)
+
+
+def _status_tunnel(ic: Any, af: str, psrc: int, pdst: int, req: type, sa: type) -> None:
+    """The ``tunnel <af> src --> dst`` line, if the interface has ``af`` endpoints."""
     try:
-        src = libc.ioctl(ic.s, SIOCGIFPSRCADDR_IN6, in6_ifreq(ic.name)).ifr_addr
-        dst = libc.ioctl(ic.s, SIOCGIFPDSTADDR_IN6, in6_ifreq(ic.name)).ifr_addr
+        src = libc.ioctl(ic.s, psrc, req(ic.name)).ifr_addr
+        dst = libc.ioctl(ic.s, pdst, req(ic.name)).ifr_addr
     except OSError:
         return
-    if not isinstance(src, sockaddr_in6) or not isinstance(dst, sockaddr_in6):
+    if not isinstance(src, sa) or not isinstance(dst, sa):
         return
-    libc.printf("\ttunnel inet6 %s --> %s\n", _numeric(src), _numeric(dst))
+    libc.printf("\ttunnel %s %s --> %s\n", af, _numeric(src), _numeric(dst))
 
 
 def _numeric(sa: Any) -> str:

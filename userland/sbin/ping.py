@@ -402,6 +402,11 @@ def _resolve(name: str) -> tuple[bytes, str]:
     return res[0].ai_addr.sin_addr, res[0].ai_canonname or name
 
 
+# The options that only set a flag.
+_FLAG_OPTIONS = {"A": F_MISSED, "a": F_AUDIBLE, "d": F_SO_DEBUG, "L": F_NOLOOP, "n": F_NUMERIC,
+                 "o": F_ONCE, "Q": F_QUIET2, "q": F_QUIET, "r": F_SO_DONTROUTE, "v": F_VERBOSE}
+
+
 def main(argv: list[str]) -> int:
     p = Ping()
     try:
@@ -418,18 +423,14 @@ def main(argv: list[str]) -> int:
     opts, args = libc.getopt(argv, OPTSTRING)
     for ch, optarg in opts:
         optarg = optarg or ""
-        if ch == "A":
-            p.options |= F_MISSED
-        elif ch == "a":
-            p.options |= F_AUDIBLE
+        if ch in _FLAG_OPTIONS:
+            p.options |= _FLAG_OPTIONS[ch]
         elif ch == "c":
             p.npackets = _ularg(optarg, 0x7FFFFFFFFFFFFFFF,
                                 "invalid count of packets to transmit: `%s'", 1)
         elif ch == "D":
             p.options |= F_HDRINCL
             df = 1
-        elif ch == "d":
-            p.options |= F_SO_DEBUG
         elif ch == "f":
             if p.uid:
                 libc.errc(EX_NOPERM, EPERM, "-f flag")
@@ -449,8 +450,6 @@ def main(argv: list[str]) -> int:
             p.interval = int(t * 1000.0)
             if p.uid and p.interval < 1000:
                 libc.errc(EX_NOPERM, EPERM, "-i interval too short")
-        elif ch == "L":
-            p.options |= F_NOLOOP
         elif ch == "l":
             preload = _ularg(optarg, 0x7FFFFFFF, "invalid preload value: `%s'")
             if p.uid:
@@ -458,21 +457,11 @@ def main(argv: list[str]) -> int:
         elif ch == "m":
             ttl = _ularg(optarg, MAXTTL, "invalid TTL: `%s'")
             p.options |= F_TTL
-        elif ch == "n":
-            p.options |= F_NUMERIC
-        elif ch == "o":
-            p.options |= F_ONCE
         elif ch == "p":
             p.options |= F_PINGFILLED
             payload = optarg
-        elif ch == "Q":
-            p.options |= F_QUIET2
-        elif ch == "q":
-            p.options |= F_QUIET
         elif ch == "R":
             libc.errx(EX_UNAVAILABLE, "record route not available in this implementation")
-        elif ch == "r":
-            p.options |= F_SO_DONTROUTE
         elif ch == "S":
             source = optarg
         elif ch == "s":
@@ -490,8 +479,6 @@ def main(argv: list[str]) -> int:
             if v > MAXALARM:
                 libc.errx(EX_USAGE, "invalid timeout: `%s' > %d", optarg, MAXALARM)
             libc.alarm(v)
-        elif ch == "v":
-            p.options |= F_VERBOSE
         elif ch == "W":
             t = strtod(optarg)
             if t is None or t > 0x7FFFFFFF:

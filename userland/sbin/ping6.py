@@ -360,6 +360,11 @@ def fill(p: Ping6, patp: str) -> None:
                  patp, bool(p.options & F_QUIET))
 
 
+# The options that only set a flag.
+_FLAG_OPTIONS = {"D": F_DONTFRAG, "d": F_SO_DEBUG, "H": F_HOSTNAME, "o": F_ONCE, "q": F_QUIET,
+                 "r": F_AUDIBLE, "R": F_MISSED, "v": F_VERBOSE}
+
+
 def main(argv: list[str]) -> int:
     p = Ping6()
     ifname: Optional[str] = None
@@ -371,7 +376,9 @@ def main(argv: list[str]) -> int:
     policy_out: Optional[str] = None
     opts, args = libc.getopt(argv, OPTSTRING)
     for ch, optarg in opts:
-        if ch == "b":
+        if ch in _FLAG_OPTIONS:
+            p.options |= _FLAG_OPTIONS[ch]
+        elif ch == "b":
             v = _strtol(optarg or "")
             if v is None or v < 0 or optarg.startswith("-"):
                 libc.errx(1, "invalid socket buffer size")
@@ -381,10 +388,6 @@ def main(argv: list[str]) -> int:
             if v is None or v <= 0:
                 libc.errx(1, "illegal number of packets -- %s", optarg)
             p.npackets = v
-        elif ch == "D":
-            p.options |= F_DONTFRAG
-        elif ch == "d":
-            p.options |= F_SO_DEBUG
         elif ch == "f":
             if libc.getuid():
                 libc.errx(1, "Must be superuser to flood ping")
@@ -392,8 +395,6 @@ def main(argv: list[str]) -> int:
             libc.setbuf(stdout, None)
         elif ch == "g":
             gateway = optarg
-        elif ch == "H":
-            p.options |= F_HOSTNAME
         elif ch == "h":
             v = _strtol(optarg or "")
             if v is None:
@@ -429,8 +430,6 @@ def main(argv: list[str]) -> int:
             mflag += 1
         elif ch == "n":
             p.options &= ~F_HOSTNAME
-        elif ch == "o":
-            p.options |= F_ONCE
         elif ch == "p":
             p.options |= F_PINGFILLED
             pattern = optarg
@@ -443,12 +442,6 @@ def main(argv: list[str]) -> int:
                 policy_out = optarg
             else:
                 libc.errx(1, "invalid security policy")
-        elif ch == "q":
-            p.options |= F_QUIET
-        elif ch == "r":
-            p.options |= F_AUDIBLE
-        elif ch == "R":
-            p.options |= F_MISSED
         elif ch == "S":
             try:
                 res = libc.getaddrinfo(optarg, None, libc.addrinfo(
@@ -464,8 +457,6 @@ def main(argv: list[str]) -> int:
             if v > MAXDATALEN:
                 libc.errx(1, "datalen value too large, maximum is %d", MAXDATALEN)
             p.datalen = v
-        elif ch == "v":
-            p.options |= F_VERBOSE
         elif ch in "aNtwW":
             libc.errx(1, "-%s is not supported on this platform (node information queries)", ch)
         else:

@@ -60,6 +60,11 @@ KEYWORDS = ("add", "blackhole", "change", "cloning", "del", "delete", "dst", "ex
             "proto3", "proxy", "recvpipe", "reject", "rtt", "rttvar", "sa", "sendpipe",
             "show", "ssthresh", "static", "sticky", "weight", "x25", "xns", "xresolve",
             "fib", "4", "6")
+# The keywords that set or clear one route flag (route.c newroute's K_REJECT ... K_NOSTICK).
+_SET_FLAGS = {"reject": RTF_REJECT, "blackhole": RTF_BLACKHOLE, "proto1": RTF_PROTO1,
+              "proto2": RTF_PROTO2, "proto3": RTF_PROTO3, "xresolve": RTF_XRESOLVE,
+              "static": RTF_STATIC, "sticky": RTF_STICKY}
+_CLEAR_FLAGS = {"nostatic": RTF_STATIC, "nostick": RTF_STICKY}
 
 MSGTYPES = ["", "RTM_ADD: Add Route", "RTM_DELETE: Delete Route",
             "RTM_CHANGE: Change Metrics or flags", "RTM_GET: Report Metrics",
@@ -165,7 +170,7 @@ class Route:
             if not self.nflag:
                 try:
                     host = libc.getnameinfo(sockaddr_in(sa.sin_addr), libc.NI_NAMEREQD)[0]
-                    return self._trimdomain(host)
+                    return libc.trimdomain(host)
                 except OSError:
                     pass
             return inet_ntop4(sa.sin_addr)
@@ -178,7 +183,7 @@ class Route:
             except OSError as e:
                 libc.warnx("getnameinfo(): %s", libc.gai_strerror(e.errno or 0))
                 return "invalid"
-            return self._trimdomain(host)
+            return libc.trimdomain(host)
         if isinstance(sa, sockaddr_dl):
             if not sa.sdl_name and not sa.sdl_lladdr:
                 return "link#%d" % sa.sdl_index
@@ -187,14 +192,6 @@ class Route:
             words = [int.from_bytes(sa[i:i + 2], "little") for i in range(2, len(sa) - 1, 2)]
             return "(%d)" % sa[1] + "".join(" %x" % w for w in words)
         return "invalid"
-
-    def _trimdomain(self, host: str) -> str:
-        try:
-            domain = libc.gethostname().partition(".")[2]
-        except OSError:
-            domain = ""
-        head, dot, rest = host.partition(".")
-        return head if dot and domain and rest == domain else host
 
     def netname(self, sa: Any) -> str:
         if isinstance(sa, sockaddr_in):
@@ -240,7 +237,7 @@ class Route:
             self.rt_metrics[field] = v & 0xFFFFFFFF
 
     def prefixlen(self, s: str) -> int:
-        n = _atoi(s)
+        n = libc.atoi(s)
         self.rtm_addrs |= RTA_NETMASK
         if self.af == 0:
             self.af = AF_INET
@@ -277,7 +274,7 @@ class Route:
                 try:
                     b = int(bits, 0) if bits else 0        # strtoul(q+1, 0, 0)
                 except ValueError:
-                    b = _atoi(bits)
+                    b = libc.atoi(bits)
                 self.inet_makenetandmask(val, b)
                 return 0
         if idx != RTAX_DST or not forcenet:
@@ -393,34 +390,18 @@ class Route:
                     self.af = AF_INET6
                 elif key in ("iface", "interface"):
                     interface = True
-                elif key == "nostatic":
-                    flags &= ~RTF_STATIC
+                elif key in _SET_FLAGS:
+                    flags |= _SET_FLAGS[key]
+                elif key in _CLEAR_FLAGS:
+                    flags &= ~_CLEAR_FLAGS[key]
                 elif key == "lock":
                     self.locking = True
                 elif key == "lockrest":
                     self.lockrest = True
                 elif key == "host":
                     forcehost = True
-                elif key == "reject":
-                    flags |= RTF_REJECT
-                elif key == "blackhole":
-                    flags |= RTF_BLACKHOLE
-                elif key == "proto1":
-                    flags |= RTF_PROTO1
-                elif key == "proto2":
-                    flags |= RTF_PROTO2
-                elif key == "proto3":
-                    flags |= RTF_PROTO3
                 elif key == "proxy":
                     proxy = True
-                elif key == "xresolve":
-                    flags |= RTF_XRESOLVE
-                elif key == "static":
-                    flags |= RTF_STATIC
-                elif key == "sticky":
-                    flags |= RTF_STICKY
-                elif key == "nostick":
-                    flags &= ~RTF_STICKY
                 elif key == "fib":
                     v = nextarg()
                     if v not in ("0", "default", "all"):
@@ -551,13 +532,9 @@ class Route:
             self.print_rtmsg(msg)
         if self.debugonly:
             return True, 0
-        try:
-            libc.write(self.s, msg)
-        except OSError as e:
-            if e.errno == EPERM:
-                libc.err(1, "writing to routing socket")
-            libc.warn("writing to routing socket")
-            return False, e.errno or 0
+        err = self.rtsock_write(msg, "writing to routing socket")
+        if err is not None:
+            return False, err
         if rtype == RTM_GET:
             while True:
                 try:
@@ -651,6 +628,18 @@ class Route:
             self.pmsg_addrs(buf[:h.rtm_msglen], RT_MSGHDR_LEN, h.rtm_addrs)
         else:
             libc.fflush(libc.stdout)
+
+    def rtsock_write(self, msg: bytes, what: str) -> Optional[int]:
+        """Write a message to the routing socket: None, or the errno after warn(3)
+        with ``what`` (err(3), exiting, for EPERM)."""
+        try:
+            libc.write(self.s, msg)
+        except OSError as e:
+            if e.errno == EPERM:
+                libc.err(1, what)
+            libc.warn(what)
+            return e.errno or 0
+        return None
 
     def print_rtmsg(self, buf: bytes) -> None:
         if not self.verbose:
@@ -751,12 +740,7 @@ class Route:
             f = {key: v for key, v in h.items() if not key.startswith("_")}
             f.update(rtm_type=RTM_DELETE, rtm_seq=seqno)
             out = rt_msghdr.build(f) + msg[RT_MSGHDR_LEN:]
-            try:
-                libc.write(self.s, out)
-            except OSError as e:
-                if e.errno == EPERM:
-                    libc.err(1, "write to routing socket")
-                libc.warn("write to routing socket")
+            if self.rtsock_write(out, "write to routing socket") is not None:
                 libc.printf("got only %d for rlen\n", -1)
                 break
             seqno += 1
@@ -769,18 +753,6 @@ class Route:
                 libc.printf("%-20.20s %-20.20s -fib %-3d done\n", name,
                             self.routename(sas.get(RTAX_GATEWAY)), self.defaultfib)
         return 0
-
-
-def _atoi(s: str) -> int:
-    s = s.strip()
-    sign, i, n = 1, 0, 0
-    if s[:1] in ("+", "-"):
-        sign = -1 if s[0] == "-" else 1
-        i = 1
-    while i < len(s) and s[i].isdigit():
-        n = n * 10 + int(s[i])
-        i += 1
-    return sign * n
 
 
 def main(argv: list[str]) -> int:

@@ -122,12 +122,7 @@ class Netstat:
             name = libc.getnameinfo(sockaddr_in(a), libc.NI_NAMEREQD)[0]
         except OSError:
             return None
-        try:
-            domain = libc.gethostname().partition(".")[2]
-        except OSError:
-            domain = ""
-        head, dot, rest = name.partition(".")
-        return head if dot and domain and rest == domain else name
+        return libc.trimdomain(name)
 
     def routename4(self, a: bytes) -> str:
         """route.c routename: the host's name unless -n, else the dotted quad."""

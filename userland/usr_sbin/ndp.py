@@ -554,7 +554,7 @@ def main(argv: list[str]) -> int:
             if mode:
                 n.usage()
             mode = "a"
-            n.repeat = _atoi(a or "")
+            n.repeat = libc.atoi(a or "")
             if n.repeat < 0:
                 n.usage()
         else:
@@ -591,18 +591,6 @@ def main(argv: list[str]) -> int:
             n.usage()
         n.get(args[0])
     return 0
-
-
-def _atoi(s: str) -> int:
-    s = s.strip()
-    sign, i, v = 1, 0, 0
-    if s[:1] in ("+", "-"):
-        sign = -1 if s[0] == "-" else 1
-        i = 1
-    while i < len(s) and s[i].isdigit():
-        v = v * 10 + int(s[i])
-        i += 1
-    return sign * v
 
 
 __all__ = ["main", "sec2str"]

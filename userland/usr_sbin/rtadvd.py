@@ -47,7 +47,6 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from kernel.wire.errno import EINTR
-from kernel.wire.fcntl import O_RDONLY
 from kernel.wire.icmp6 import (ICMP6_FILTER, ICMP6_FILTER_SETBLOCKALL, ICMP6_FILTER_SETPASS,
                                ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, icmp6_filter)
 from kernel.wire.in6 import IN6_IS_ADDR_LINKLOCAL, IN6ADDR_ANY, in6_mask, inet_pton6, sockaddr_in6
@@ -143,20 +142,10 @@ class Rtadvd:
 
     # -- configuration -----------------------------------------------------------------------
     def read_conf(self) -> Optional[Termcap]:
-        try:
-            fd = libc.open(self.conffile, O_RDONLY)
-        except OSError:
+        data = libc.read_file(self.conffile)
+        if data is None:
             return None
-        chunks = []
-        try:
-            while True:
-                b = libc.read(fd, 65536)
-                if not b:
-                    break
-                chunks.append(b)
-        finally:
-            libc.close(fd)
-        return Termcap(b"".join(chunks).decode("utf-8", "replace"), self.conffile)
+        return Termcap(data.decode("utf-8", "replace"), self.conffile)
 
     def if_info(self, ifname: str) -> Optional[tuple[int, Optional[bytes], int, int]]:
         """(index, link-layer address, MTU, flags) of ``ifname`` from getifaddrs."""

@@ -53,6 +53,7 @@ from kernel.wire.socket import AF_INET6, SOCK_DGRAM, SOCK_RAW, msghdr
 from kernel.wire.sockio import SIOCGIFFLAGS, SIOCGIFMEDIA, SIOCSIFFLAGS
 from userland import libc
 from userland.libc import stderr
+from userland.usr_sbin.ndp import sec2str as ndp_sec2str
 
 # protocol constants (RFC 4861 10)
 MAX_RTR_SOLICITATION_DELAY = 1      # second
@@ -148,23 +149,20 @@ class Rtsold:
         else:
             libc.syslog(priority, "<%s> %s", func, text)
 
+    def ioctl_warn(self, priority: int, func: str, s: int, cmd: int, arg: Any, what: str) -> Any:
+        """ioctl(2); when it fails, ``ioctl(WHAT): error`` said as warnmsg says it
+        and None returned."""
+        try:
+            return libc.ioctl(s, cmd, arg)
+        except OSError as e:
+            self.warnmsg(priority, func, "ioctl(%s): %s", what, libc.strerror(e.errno))
+            return None
+
     def sec2str(self, total: tuple[int, int]) -> str:
         if total == TM_MAX:
             return "infinity"
         now = _tv()
-        tsec = total[0] + total[1] // MILLION - now[0] - now[1] // MILLION
-        days, hours, mins, secs = tsec // 86400, (tsec // 3600) % 24, (tsec // 60) % 60, tsec % 60
-        out = ""
-        first = True
-        if days:
-            first = False
-            out += "%dd" % days
-        if not first or hours:
-            first = False
-            out += "%dh" % hours
-        if not first or mins:
-            out += "%dm" % mins
-        return out + "%ds" % secs
+        return ndp_sec2str(total[0] + total[1] // MILLION - now[0] - now[1] // MILLION)
 
     # -- interfaces (if.c) ----------------------------------------------------------------
     def if_nametosdl(self, name: str) -> Optional[tuple[int, Optional[bytes]]]:
@@ -185,27 +183,20 @@ class Rtsold:
                          libc.strerror(e.errno))
             return -1
         try:
-            try:
-                ifr = libc.ioctl(s, SIOCGIFFLAGS, ifreq(name))
-            except OSError as e:
-                self.warnmsg(LOG_WARNING, "interface_up", "ioctl(SIOCGIFFLAGS): %s",
-                             libc.strerror(e.errno))
+            ifr = self.ioctl_warn(LOG_WARNING, "interface_up", s, SIOCGIFFLAGS, ifreq(name),
+                                  "SIOCGIFFLAGS")
+            if ifr is None:
                 return -1
             flags = (ifr.ifr_flags & 0xFFFF) | (ifr.ifr_flagshigh << 16)
             if not flags & IFF.UP:
                 flags |= IFF.UP
-                try:
-                    libc.ioctl(s, SIOCSIFFLAGS, ifreq(name, ifr_flags=flags & 0xFFFF,
-                                                      ifr_flagshigh=flags >> 16))
-                except OSError as e:
-                    self.warnmsg(LOG_ERR, "interface_up", "ioctl(SIOCSIFFLAGS): %s",
-                                 libc.strerror(e.errno))
+                self.ioctl_warn(LOG_ERR, "interface_up", s, SIOCSIFFLAGS,
+                                ifreq(name, ifr_flags=flags & 0xFFFF, ifr_flagshigh=flags >> 16),
+                                "SIOCSIFFLAGS")
                 return -1
-            try:
-                nd = libc.ioctl(s, SIOCGIFINFO_IN6, in6_ndireq(name))
-            except OSError as e:
-                self.warnmsg(LOG_WARNING, "interface_up", "ioctl(SIOCGIFINFO_IN6): %s",
-                             libc.strerror(e.errno))
+            nd = self.ioctl_warn(LOG_WARNING, "interface_up", s, SIOCGIFINFO_IN6,
+                                 in6_ndireq(name), "SIOCGIFINFO_IN6")
+            if nd is None:
                 return -1
         finally:
             libc.close(s)

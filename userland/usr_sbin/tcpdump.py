@@ -164,20 +164,14 @@ def _read_file(path: str) -> str:
         fd = libc.open(path, 0)
     except OSError as e:
         error("can't open %s: %s", path, e.strerror)
-    chunks = []
-    while True:
-        b = libc.read(fd, 65536)
-        if not b:
-            break
-        chunks.append(b)
+    text = libc.read_all(fd).decode("utf-8", "replace")
     libc.close(fd)
-    text = b"".join(chunks).decode("utf-8", "replace")
     return " ".join(line.split("#", 1)[0] for line in text.splitlines())
 
 
 def main(argv: list[str]) -> int:
     t = Tcpdump()
-    vflag = nflag = eflag = qflag = xflag = tflag = 0
+    counted = dict.fromkeys("enqtvx", 0)    # how many times -e -n -q -t -v -x were given
     ffile: Optional[str] = None
     opts, args = libc.getopt(argv, OPTSTRING)
     for ch, optarg in opts:
@@ -190,20 +184,16 @@ def main(argv: list[str]) -> int:
                 error("invalid packet count %s", optarg)
         elif ch == "d":
             t.dflag += 1
-        elif ch == "e":
-            eflag += 1
+        elif ch in counted:
+            counted[ch] += 1
         elif ch == "F":
             ffile = optarg
         elif ch == "i":
             t.device = optarg
         elif ch == "l":
             libc.setlinebuf(stdout)
-        elif ch == "n":
-            nflag += 1
         elif ch == "p":
             t.promisc = False
-        elif ch == "q":
-            qflag += 1
         elif ch == "Q":
             dirs = {"in": PCAP_D_IN, "out": PCAP_D_OUT, "inout": PCAP_D_INOUT}
             if optarg not in dirs:
@@ -219,19 +209,14 @@ def main(argv: list[str]) -> int:
             if v < 0 or v > libpcap.MAXIMUM_SNAPLEN:
                 error("invalid snaplen %s", optarg)
             t.snaplen = v or libpcap.MAXIMUM_SNAPLEN
-        elif ch == "t":
-            tflag += 1
         elif ch == "U":
             t.Uflag = True
-        elif ch == "v":
-            vflag += 1
         elif ch == "w":
             t.wfile = optarg
-        elif ch == "x":
-            xflag += 1
         else:
             usage()
-    t.ndo = netdissect_options(nflag, eflag, qflag, vflag, xflag, tflag,
+    vflag, nflag = counted["v"], counted["n"]
+    t.ndo = netdissect_options(nflag, counted["e"], counted["q"], vflag, counted["x"], counted["t"],
                                None if nflag else t.host_name, None if nflag else t.port_name)
     expr = _read_file(ffile) if ffile is not None else " ".join(args)
 

@@ -638,22 +638,31 @@ def _mldv2_report_print(ndo: netdissect_options, cp: int, length: int) -> None:
     if length < 8:
         ndo.p(" [invalid len %d]" % length)
         return
-    d = ndo.data
+    _group_records(ndo, cp, length, 16, ndo.ip6addr_string, MLDV2_REPORT_TYPES,
+                   " [v2-report-#%d]")
+
+
+def _group_records(ndo: netdissect_options, cp: int, length: int, alen: int,
+                   addr_string: Callable[[bytes], str], types: dict[int, str],
+                   unknown: str) -> None:
+    """The group records of an MLDv2 or IGMPv3 report (print-icmp6.c
+    mldv2_report_print, print-igmp.c print_igmpv3_report): with -v each
+    group, its record type and its sources (with -vv, else their number)."""
     ngroups = ndo.u16(cp + 6)
     ndo.p(", %d group record(s)" % ngroups)
     if not ndo.vflag:
         return
+    rlen = 4 + alen                        # type, aux len, number of sources, group
     group = 8
     for _ in range(ngroups):
-        if length < group + 20:
+        if length < group + rlen:
             ndo.p(" [invalid number of groups]")
             return
-        ndo.need(cp + group + 4, 16)
-        ndo.p(" [gaddr %s" % ndo.ip6addr_string(d[cp + group + 4:cp + group + 20]))
-        rtype = d[cp + group]
-        ndo.p(" %s" % MLDV2_REPORT_TYPES.get(rtype, " [v2-report-#%d]" % rtype))
-        nsrcs = _H(d, cp + group + 2)[0]
-        if length < group + 20 + nsrcs * 16:
+        ndo.p(" [gaddr %s" % addr_string(ndo.raw(cp + group + 4, alen)))
+        rtype = ndo.u8(cp + group)
+        ndo.p(" %s" % types.get(rtype, unknown % rtype))
+        nsrcs = ndo.u16(cp + group + 2)
+        if length < group + rlen + nsrcs * alen:
             ndo.p(" [invalid number of sources %d]" % nsrcs)
             return
         if ndo.vflag == 1:
@@ -661,10 +670,9 @@ def _mldv2_report_print(ndo: netdissect_options, cp: int, length: int) -> None:
         else:
             ndo.p(" {")
             for j in range(nsrcs):
-                s = cp + group + 20 + j * 16
-                ndo.p(" %s" % ndo.ip6addr_string(ndo.raw(s, 16)))
+                ndo.p(" %s" % addr_string(ndo.raw(cp + group + rlen + alen * j, alen)))
             ndo.p(" }")
-        group += 20 + nsrcs * 16
+        group += rlen + nsrcs * alen
         ndo.p("]")
 
 
@@ -1018,31 +1026,8 @@ def _igmpv3_report_print(ndo: netdissect_options, cp: int, length: int) -> None:
     if length < 8 or length % 4:
         ndo.p(" [len %d]" % length)
         return
-    ngroups = ndo.u16(cp + 6)
-    ndo.p(", %d group record(s)" % ngroups)
-    if not ndo.vflag:
-        return
-    group = 8
-    for _ in range(ngroups):
-        if length < group + 8:
-            ndo.p(" [invalid number of groups]")
-            return
-        ndo.p(" [gaddr %s" % ndo.ipaddr_string(ndo.raw(cp + group + 4, 4)))
-        rtype = ndo.u8(cp + group)
-        ndo.p(" %s" % IGMPV3_REPORT_TYPES.get(rtype, " [v3-report-#%d]" % rtype))
-        nsrcs = ndo.u16(cp + group + 2)
-        if length < group + 8 + nsrcs * 4:
-            ndo.p(" [invalid number of sources %d]" % nsrcs)
-            return
-        if ndo.vflag == 1:
-            ndo.p(", %d source(s)" % nsrcs)
-        else:
-            ndo.p(" {")
-            for j in range(nsrcs):
-                ndo.p(" %s" % ndo.ipaddr_string(ndo.raw(cp + group + 8 + 4 * j, 4)))
-            ndo.p(" }")
-        group += 8 + nsrcs * 4
-        ndo.p("]")
+    _group_records(ndo, cp, length, 4, ndo.ipaddr_string, IGMPV3_REPORT_TYPES,
+                   " [v3-report-#%d]")
 
 
 def icmp_print(ndo: netdissect_options, cp: int, plen: int, fragmented: bool) -> None:

@@ -286,3 +286,31 @@ def test_every_nd_handler_of_the_dispatch_table_is_found():
     for itype in (133, 134, 135, 136, 137):
         mods, fname = icmp6_mod.ICMP6_ND_HANDLERS[itype]
         assert any(netinet6_func(m, fname) for m in mods), (itype, fname)
+
+
+def _echo_with_last_word(w: int, ck_as_ffff: bool = False) -> bytes:
+    """An Echo Request from b to a whose data ends with the 16-bit word ``w``;
+    a checksum of 0 written as 0xFFFF (the other zero) with ``ck_as_ffff``."""
+    body = bytearray(with_cksum(SB, SA, IPPROTO_ICMPV6, echo_body(SB, SA, b"pi" + w.to_bytes(2, "big"))))
+    if ck_as_ffff:
+        assert body[2:4] == b"\0\0"
+        body[2:4] = b"\xff\xff"
+    return ip6_packet(SB, SA, IPPROTO_ICMPV6, bytes(body))
+
+
+def test_rfc4443_4_2_reply_checksum_is_the_full_computation_whatever_the_request(net):
+    """RFC 4443 2.3 / RFC 1624 3: the reply's checksum (updated from the verified
+    request's) is the value a full computation gives, edge values included."""
+    ck0 = icmp6_hdr.unpack_from(with_cksum(SB, SA, IPPROTO_ICMPV6, echo_body(SB, SA, b"pi\0\0")), 0)[2]
+    words = [0, 1, 0xFFFF, 0x1234, ck0, (ck0 - 256) % 0xFFFF, (ck0 - 255) % 0xFFFF,
+             (ck0 + 1) % 0xFFFF]
+    pkts = [_echo_with_last_word(w) for w in words] + [_echo_with_last_word(ck0, True)]
+    for p in pkts:
+        net.a.inject(p)
+    net.run()
+    replies = net.logs["lan0"].icmp6(ICMP6_ECHO_REPLY)
+    assert len(replies) == len(pkts)
+    for r in replies:
+        full = bytearray(r)
+        full[42:44] = b"\0\0"
+        assert r[42:44] == in6_cksum(full, 0, IPPROTO_ICMPV6, 40, len(r) - 40).to_bytes(2, "big")

@@ -207,3 +207,22 @@ def test_raw_socket_of_another_protocol_gets_it_and_stops_the_parameter_problem(
     net.run()
     assert recv(so)[0] == body
     assert net.a.k.rip6stat.rip6s_badsum == 1 and net.logs["lan0"].icmp6() == []
+
+
+def test_rfc4007_6_raw_send_to_a_global_address_with_a_zone_is_einval_and_sends_nothing(net):
+    """RFC 4007 6: a zone index is for scoped addresses; a global destination
+    carrying one is refused (EINVAL) — on the raw socket's fast path too — and
+    the same destination without it, or a link-local one with its zone, is sent."""
+    so = socreate(net.a.k, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, None)
+    req = icmp6_echo_repr(ICMP6_ECHO_REQUEST, 5, 1, b"z").to_bytes()
+    with pytest.raises(OSError) as e:
+        sosend(so, sockaddr_in6(SB, 0, 0, net.a.ifp().if_index), req, None, 0, None)
+    assert e.value.errno == errno.EINVAL and net.a.ip6stat.ip6s_rawout == 0
+    with pytest.raises(OSError) as e:
+        sosend(so, sockaddr_in6(A("fe80::b")), req, None, 0, None)    # scoped, no zone
+    assert e.value.errno == errno.EADDRNOTAVAIL and net.a.ip6stat.ip6s_rawout == 0
+    sosend(so, sockaddr_in6(SB), req, None, 0, None)
+    sosend(so, sockaddr_in6(A("fe80::b"), 0, 0, net.a.ifp().if_index), req, None, 0, None)
+    net.run()
+    assert [p[24:40] for p in net.logs["lan0"].icmp6(ICMP6_ECHO_REQUEST)] == [SB, A("fe80::b")]
+    assert net.a.ip6stat.ip6s_rawout == 2

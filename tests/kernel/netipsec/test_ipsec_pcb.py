@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from emu.sched import SEC
 from kernel.wire.in6 import AF_INET6
 from kernel.wire.in6_sockopt import IPPROTO_IPV6, IPV6_IPSEC_POLICY
 from kernel.wire.in_ import AF_INET, IP_IPSEC_POLICY, IPPROTO_IP
@@ -155,3 +158,75 @@ def test_ping6_P_errors():
     assert status == 1 and out == "ping6: invalid security policy\n"
     status, out = lab.run_command("left", f"ping6 -c 1 -P 'out ipsec esp/sideways//require' {R}")
     assert status == 1 and out == "ping6: Invalid ipsec mode\n"
+
+
+def _ike_socket(lab: Any, host: str, family: int, port: int, bypass: bool) -> Any:
+    """An IKE daemon's socket as racoon opens it (root): bound to ``port``,
+    UDP_ENCAP on 4500 (RFC 3948 2.2), and with ``bypass`` its own policy
+    ``in bypass`` / ``out bypass`` (IP_IPSEC_POLICY or IPV6_IPSEC_POLICY)."""
+    from kernel.kern.uipc_socket import sosetopt, sockopt
+    from tests.kernel.netipsec.ipsec4_lab import encap_socket
+    so = encap_socket(lab, host, family, port, encap=port == 4500)
+    level, name = (IPPROTO_IP, IP_IPSEC_POLICY) if family == AF_INET else \
+        (IPPROTO_IPV6, IPV6_IPSEC_POLICY)
+    for text in ("in bypass", "out bypass") if bypass else ():
+        buf = ipsec_set_policy(text)
+        sosetopt(so, sockopt(1, level, name, bytes(buf[:ipsec_get_policylen(buf)])))
+    return so
+
+
+@pytest.mark.parametrize("family", [AF_INET, AF_INET6], ids=["ipv4", "ipv6"])
+def test_rfc4301_5_1_5_2_ike_socket_bypass_exchanges_cleartext_ike_under_an_any_esp_policy(
+        family):
+    """KAME ipsec_getpolicybysock on output and on delivery (udp_input's
+    ipsec4_in_reject(m, inp), udp6_input's ipsec6_in_reject(m, in6p)): with
+    ``spdadd A B any -P out/in ipsec esp/transport//require`` between the
+    hosts, the root IKE sockets whose own policies are ``in bypass`` and
+    ``out bypass`` exchange their port-500 and port-4500 datagrams in the
+    clear, both ways; an ordinary socket's datagram goes in ESP, and a
+    cleartext one to a socket without the bypass is dropped (in_polvio)."""
+    from kernel.kern.uipc_socket import MSG_DONTWAIT, sosend, soreceive
+    from kernel.wire.in_ import inet_pton4, sockaddr_in
+    from kernel.wire.in6 import sockaddr_in6
+    from tests.kernel.netipsec.ipsec4_lab import CBC, L4, R4, Wire4, keyed4, sa_script
+    v6 = family == AF_INET6
+    me, peer = (L, R) if v6 else (L4, R4)
+    lab = keyed4(sa_script(me, peer, CBC[0]), sa_script(peer, me, CBC[0]), v6=v6)
+    stat = "net.inet6.ipsec6.stats" if v6 else "net.inet.ipsec.stats"
+
+    def addr(a: str, port: int) -> Any:
+        import ipaddress
+        return sockaddr_in6(ipaddress.IPv6Address(a).packed, port) if v6 else \
+            sockaddr_in(inet_pton4(a), port)
+
+    w = Wire4(lab)
+    assert ("1 packets received" in ok(lab, "left", f"ping6 -c 1 {peer}" if v6
+                                       else f"ping -c 1 {peer}"))
+    esp_before = len(w.ip6(50) if v6 else w.ip4(50))
+    assert esp_before == 2                              # the SPD entry covers the echo
+    udp = (lambda: w.ip6(17)) if v6 else (lambda: w.ip4(17))
+    for port in (500, 4500):
+        ike = {h: _ike_socket(lab, h, family, port, bypass=True) for h in ("left", "right")}
+        marker = b"\0\0\0\0" if port == 4500 else b""     # RFC 3948 2.2: non-ESP marker
+        msg, answer = marker + bytes(range(28)), marker + bytes(range(28, 0, -1))
+        n = len(udp())
+        sosend(ike["left"], addr(peer, port), msg, None, 0, None)
+        lab.run_for(SEC // 10)
+        assert soreceive(ike["right"], 2048, MSG_DONTWAIT, None)[0] == msg
+        sosend(ike["right"], addr(me, port), answer, None, 0, None)
+        lab.run_for(SEC // 10)
+        assert soreceive(ike["left"], 2048, MSG_DONTWAIT, None)[0] == answer
+        assert len(udp()) == n + 2                      # both in the clear on the wire
+    assert len(w.ip6(50) if v6 else w.ip4(50)) == esp_before
+    polvio = stats(lab, "right", stat)["in_polvio"]
+    # the same datagram from a socket without a policy of its own goes in ESP ...
+    plain = _ike_socket(lab, "left", family, 501, bypass=False)
+    sosend(plain, addr(peer, 500), b"x" * 28, None, 0, None)
+    lab.run_for(SEC // 10)
+    assert len(w.ip6(50) if v6 else w.ip4(50)) == esp_before + 1
+    # ... and a cleartext one to a socket without the bypass is refused by the SPD
+    other = _ike_socket(lab, "right", family, 502, bypass=False)
+    sosend(ike["left"], addr(peer, 502), b"y" * 28, None, 0, None)
+    lab.run_for(SEC // 10)
+    assert not other.so_rcv.sb_mb
+    assert stats(lab, "right", stat)["in_polvio"] == polvio + 1
