@@ -35,7 +35,6 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from emu.lab import Job, Lab
-from emu.sched import RealtimePacer
 
 BUILTINS = ("exit", "help")
 POLL = 0.005          # wall seconds between looks at a running command

@@ -170,7 +170,7 @@ class Machine:
 
     # -- devices ----------------------------------------------------------------
     def plug(self, dev: PciDevice, slot: Optional[int] = None) -> PciDevice:
-        s = self.bus.plug(dev, slot)
+        self.bus.plug(dev, slot)
         dev.mem = self.mem
         dev.sched = self.sched
         line = IrqLine(dev.config[0x3C])

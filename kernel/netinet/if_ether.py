@@ -158,7 +158,6 @@ def arp_init(k: "Kernel") -> None:
     k.arp = st
     k.arpstat = arpstat()
     p = "net.link.ether.inet."
-    pos = (lambda v: v >= 0)
     one = (lambda v: v >= 1)
     for name, attr, descr, check in (
         ("max_age", "arpt_keep", "ARP entry lifetime in seconds", one),

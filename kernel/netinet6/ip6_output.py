@@ -39,7 +39,7 @@ from kernel.netinet6.ip6_var import (IP6PO_DONTFRAG, IP6PO_MINMTU_ALL, IP6PO_MIN
 from kernel.wire import in6_sockopt as o
 from kernel.wire.in6 import IN6ADDR_ANY, IN6ADDR_LOOPBACK, sockaddr_in6
 from kernel.wire.in6_sockopt import (IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS,
-                                     cmsg_int, in6_pktinfo, in6_pktinfo_pack)
+                                     cmsg_int, in6_pktinfo_pack)
 from kernel.wire.ip6 import (IP6_FRAG_LEN, IP6_HDR_LEN, IP6F_MORE_FRAG, IPPROTO_AH, IPPROTO_DSTOPTS,
                              IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ROUTING,
                              IPV6_MAXPACKET, IPV6_MMTU, IPV6_RTHDR_TYPE_0, ip6_exthdr_len,

@@ -58,10 +58,6 @@ _ip6 = struct.Struct("!IHBB16s16s")
 UDP_ENCAP_ESPINUDP_PORT = 4500          # RFC 3948 2.1 (the IKE NAT-T port, RFC 3947)
 
 
-def _out_done(m: mbuf) -> bool:
-    return m.m_tags is not None and m.m_tag_find(PACKET_TAG_IPSEC_OUT_DONE) is not None
-
-
 def ipsec_output(k: "Kernel", m: mbuf, flags: int, inp: Any, zone: int = 0) -> Any:
     """The hook of ip6_output (ipsec6_output) and of ip_output (FreeBSD
     ipsec4_output, called as ip_ipsec_output), one path for both families:
